@@ -1,0 +1,131 @@
+// encryptFile: a file to a .fsec file, entirely in the native engine off the main thread.
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+
+import { ArgumentError, FileError, OutputExistsError, fromFs, nativeCall } from './errors'
+import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
+import { runJob } from './jobs'
+import { type KeyInput, loadRecipients } from './keys'
+import { encodeMetadata, type MetadataOptions, metadataForFile, validateMetadataOptions } from './metadata'
+import { native } from './native'
+import {
+  checkKnownOptions,
+  checkRunOptions,
+  DEFAULT_WORK_FACTOR,
+  defaultThreads,
+  MAX_WORK_FACTOR,
+  type RunOptions,
+} from './options'
+import { type PassphraseSource, withPassphrase } from './passphrase'
+import { defaultEncryptedPath, tempPathFor } from './paths'
+
+export interface RecipientOptions {
+  /** Public (or private) keys to encrypt to; each one alone can decrypt. */
+  to?: KeyInput | KeyInput[]
+  /** Encrypt to a passphrase instead (then the only recipient). */
+  passphrase?: PassphraseSource
+  /** scrypt work factor log2(N) for a passphrase (default 18, at most 22). */
+  workFactor?: number
+  /** Passphrase of private keys given in `to` (their public half is used). */
+  keyPassphrase?: PassphraseSource
+}
+
+export interface EncryptOptions extends RecipientOptions, MetadataOptions, RunOptions {
+  /** Output path (default: the input path + `.fsec`). */
+  output?: string
+  /** Replace an existing output file (default false). */
+  overwrite?: boolean
+}
+
+export interface EncryptResult {
+  input: string
+  output: string
+  plaintextBytes: number
+  encryptedBytes: number
+  recipients: RecipientInfo[]
+}
+
+const ENCRYPT_OPTIONS = [
+  'to', 'passphrase', 'workFactor', 'keyPassphrase', 'output', 'overwrite', 'note', 'storeName', 'storeTimes',
+  'signal', 'onProgress', 'threads', 'durable',
+] as const
+
+export function checkRecipientOptions(o: RecipientOptions): void {
+  const hasKeys = o.to !== undefined && !(Array.isArray(o.to) && o.to.length === 0)
+  if (hasKeys === (o.passphrase !== undefined)) {
+    throw new ArgumentError('give recipients (to) or a passphrase, exactly one of them')
+  }
+  if (o.workFactor !== undefined) {
+    if (o.passphrase === undefined) throw new ArgumentError('workFactor applies to passphrase encryption only')
+    if (!Number.isInteger(o.workFactor) || o.workFactor < 10 || o.workFactor > MAX_WORK_FACTOR) {
+      throw new ArgumentError(`workFactor must be an integer from 10 to ${MAX_WORK_FACTOR}`)
+    }
+  }
+}
+
+/** Builds a header for the recipients or passphrase; returns it with the payload key. */
+export async function sealHeader(o: RecipientOptions, metadata: Buffer) {
+  if (o.passphrase !== undefined) {
+    return withPassphrase(o.passphrase, 'passphrase', (pass) =>
+      nativeCall(native.fsec.seal([], pass, o.workFactor ?? DEFAULT_WORK_FACTOR, metadata)),
+    )
+  }
+  const keys = await loadRecipients(o.to!, o.keyPassphrase !== undefined ? { passphrase: o.keyPassphrase } : {})
+  return nativeCall(native.fsec.seal(keys.map((k) => k.native), null, 0, metadata))
+}
+
+export async function encryptFile(input: string, options: EncryptOptions): Promise<EncryptResult> {
+  if (typeof input !== 'string' || input === '') throw new ArgumentError('input must be a path')
+  if (options === null || typeof options !== 'object') throw new ArgumentError('options must be an object')
+  checkKnownOptions(options, ENCRYPT_OPTIONS, 'encrypt')
+  checkRecipientOptions(options)
+  checkRunOptions(options)
+  validateMetadataOptions(options)
+  const source = resolve(input)
+  const output = options.output !== undefined ? resolve(options.output) : defaultEncryptedPath(source)
+  if (output === source) throw new ArgumentError('the output must differ from the input')
+
+  let st
+  try {
+    st = await stat(source)
+  } catch (e) {
+    throw fromFs(e, source)
+  }
+  if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${source} is not a regular file`, { path: source })
+  if (!options.overwrite) {
+    const exists = await stat(output).then(() => true, () => false)
+    if (exists) throw new OutputExistsError('FSEC_OUTPUT_EXISTS', `${output} already exists`, { path: output })
+  }
+
+  const metadata = encodeMetadata(metadataForFile(source, st, options))
+  const { header, payloadKey } = await sealHeader(options, metadata)
+  try {
+    const result = await runJob(
+      (onProgress) =>
+        native.encryptFile(
+          payloadKey,
+          header,
+          {
+            source,
+            expectedSize: st.size,
+            output,
+            tempPath: tempPathFor(output),
+            overwrite: options.overwrite === true,
+            durable: options.durable !== false,
+            threads: options.threads ?? defaultThreads(),
+          },
+          onProgress,
+        ),
+      options,
+    )
+    return {
+      input: source,
+      output,
+      plaintextBytes: result.plaintextBytes,
+      encryptedBytes: result.fileBytes,
+      recipients: recipientsOf(parseHeader(header)),
+    }
+  } finally {
+    payloadKey.destroy()
+  }
+}

@@ -1,0 +1,130 @@
+// The metadata sealed inside a .fsec header: JSON, encrypted and authenticated with the file key.
+// Nothing identifying goes in unless asked: the name is a base name (never a path), times can be
+// left out, and the note is the caller's own words.
+import type { Stats } from 'node:fs'
+import { basename } from 'node:path'
+
+import { ArgumentError, HeaderError } from './errors'
+
+export const METADATA_VERSION = 1
+export const NOTE_MAX_BYTES = 1024
+
+export interface FileMetadata {
+  /** Metadata schema version. */
+  v: number
+  /** The original file's base name. */
+  name?: string
+  /** Plaintext payload length in bytes (padding included), when known at encryption. */
+  size?: number
+  /** Permission bits of the original file. */
+  mode?: number
+  /** Last modification time of the original, ISO 8601 UTC. */
+  mtime?: string
+  /** Creation (birth) time of the original, ISO 8601 UTC, where the file system records it. */
+  birthtime?: string
+  /** The caller's note. */
+  note?: string
+  /** Zero bytes appended to the plaintext before encryption (removed on decryption). */
+  padding: number
+}
+
+export interface MetadataOptions {
+  /** Store the original base name (default true). */
+  storeName?: boolean
+  /** Store modification and creation times (default true). */
+  storeTimes?: boolean
+  /** A short note (at most 1024 UTF-8 bytes). */
+  note?: string
+}
+
+export function validateMetadataOptions(options: MetadataOptions): void {
+  if (options.note !== undefined) {
+    if (typeof options.note !== 'string') throw new ArgumentError('note must be a string')
+    if (Buffer.byteLength(options.note, 'utf8') > NOTE_MAX_BYTES) {
+      throw new ArgumentError(`the note is longer than ${NOTE_MAX_BYTES} bytes`)
+    }
+    if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(options.note)) {
+      throw new ArgumentError('the note contains control characters')
+    }
+  }
+  for (const k of ['storeName', 'storeTimes'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new ArgumentError(`${k} must be a boolean`)
+  }
+}
+
+function iso(date: Date): string | undefined {
+  const t = date.getTime()
+  return Number.isFinite(t) && t > 0 ? date.toISOString() : undefined
+}
+
+/** Metadata for a file about to be encrypted. */
+export function metadataForFile(path: string, stat: Stats, options: MetadataOptions): FileMetadata {
+  const m: FileMetadata = { v: METADATA_VERSION, size: stat.size, mode: stat.mode & 0o7777, padding: 0 }
+  if (options.storeName !== false) m.name = basename(path)
+  if (options.storeTimes !== false) {
+    const mtime = iso(stat.mtime)
+    const birthtime = iso(stat.birthtime)
+    if (mtime) m.mtime = mtime
+    if (birthtime) m.birthtime = birthtime
+  }
+  if (options.note !== undefined) m.note = options.note
+  return m
+}
+
+/** Metadata for a stream (no file behind it): only what the caller gives. */
+export function metadataForStream(options: MetadataOptions & { name?: string; size?: number }): FileMetadata {
+  const m: FileMetadata = { v: METADATA_VERSION, padding: 0 }
+  if (options.name !== undefined) m.name = safeName(options.name)
+  if (options.size !== undefined) m.size = options.size
+  if (options.note !== undefined) m.note = options.note
+  return m
+}
+
+export function encodeMetadata(m: FileMetadata): Buffer {
+  return Buffer.from(JSON.stringify(m), 'utf8')
+}
+
+function safeName(name: string): string {
+  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || /[/\\\u0000]/.test(name)) {
+    throw new ArgumentError('name must be a plain file name (no folders)')
+  }
+  return name
+}
+
+/** Parses authenticated metadata, rejecting anything that does not fit the schema. */
+export function decodeMetadata(bytes: Buffer): FileMetadata {
+  let raw: unknown
+  try {
+    raw = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw new HeaderError('FSEC_HEADER_INVALID', 'the sealed metadata is not valid JSON')
+  }
+  const bad = (what: string): never => {
+    throw new HeaderError('FSEC_HEADER_INVALID', `the sealed metadata has an invalid ${what}`)
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('shape')
+  const r = raw as Record<string, unknown>
+  if (typeof r.v !== 'number' || !Number.isInteger(r.v) || r.v < 1) bad('version')
+  const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0
+  const m: FileMetadata = { v: r.v as number, padding: 0 }
+  if (r.name !== undefined) {
+    if (typeof r.name !== 'string') bad('name')
+    try {
+      m.name = safeName(r.name as string)
+    } catch {
+      bad('name')
+    }
+  }
+  if (r.size !== undefined) (isCount(r.size) ? (m.size = r.size) : bad('size'))
+  if (r.mode !== undefined) (isCount(r.mode) && r.mode <= 0o7777 ? (m.mode = r.mode) : bad('mode'))
+  for (const k of ['mtime', 'birthtime'] as const) {
+    if (r[k] !== undefined) {
+      if (typeof r[k] !== 'string' || Number.isNaN(Date.parse(r[k] as string))) bad(k)
+      m[k] = r[k] as string
+    }
+  }
+  if (r.note !== undefined) (typeof r.note === 'string' ? (m.note = r.note) : bad('note'))
+  if (r.padding !== undefined) (isCount(r.padding) ? (m.padding = r.padding) : bad('padding'))
+  if (m.size !== undefined && m.padding > m.size) bad('padding')
+  return m
+}

@@ -1,0 +1,29 @@
+// Output naming and temporary files. Temporary files live in the destination folder (so the
+// final rename is atomic and plaintext never passes through another file system) and carry a
+// recognisable suffix so leftovers from a crash can be found and removed.
+import { randomBytes } from 'node:crypto'
+import { basename, dirname, join, resolve } from 'node:path'
+
+export const ENCRYPTED_EXTENSION = '.fsec'
+export const TEMP_SUFFIX = '.fsec-tmp'
+
+export function tempPathFor(output: string): string {
+  return join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`)
+}
+
+export function defaultEncryptedPath(input: string): string {
+  return resolve(input + ENCRYPTED_EXTENSION)
+}
+
+/**
+ * The decrypted file's default name: the input without `.fsec`, else the original name stored in
+ * the metadata (a base name, placed next to the input), else undefined.
+ */
+export function defaultDecryptedPath(input: string, storedName: string | undefined): string | undefined {
+  const abs = resolve(input)
+  if (abs.endsWith(ENCRYPTED_EXTENSION) && basename(abs) !== ENCRYPTED_EXTENSION) {
+    return abs.slice(0, -ENCRYPTED_EXTENSION.length)
+  }
+  if (storedName !== undefined) return join(dirname(abs), storedName)
+  return undefined
+}

@@ -1,0 +1,82 @@
+// SecFile: one object that follows a file through its life (plain → .fsec → plain), as
+// pyFileSec's SecFile did. Methods return `this`, so calls chain; `lastResult` holds the
+// structured result of the latest operation.
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+
+import { ArgumentError, FileError, fromFs } from './errors'
+import { type DecryptOptions, type DecryptResult, decryptFile, type IdentityOptions } from './decrypt'
+import { type EncryptOptions, type EncryptResult, encryptFile } from './encrypt'
+import { FSEC_MAGIC, inspect, type InspectResult } from './fsec'
+import { type EncryptedFile, openEncryptedFile } from './reader'
+
+export class SecFile {
+  private current: string
+  /** The result of the latest encrypt or decrypt. */
+  lastResult: EncryptResult | DecryptResult | undefined
+
+  constructor(path: string) {
+    if (typeof path !== 'string' || path === '') throw new ArgumentError('SecFile needs a path')
+    this.current = resolve(path)
+  }
+
+  /** The file's current absolute path (it changes when encrypt or decrypt writes a new file). */
+  get path(): string {
+    return this.current
+  }
+
+  /** True when the file starts with the .fsec magic (reads 7 bytes). */
+  get isEncrypted(): boolean {
+    let fd: number
+    try {
+      fd = openSync(this.current, 'r')
+    } catch (e) {
+      throw fromFs(e, this.current)
+    }
+    try {
+      const head = Buffer.alloc(FSEC_MAGIC.length)
+      return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(FSEC_MAGIC)
+    } catch (e) {
+      throw fromFs(e, this.current)
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  /** The file's size in bytes on disk. */
+  get size(): number {
+    try {
+      const st = statSync(this.current)
+      if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${this.current} is not a regular file`, { path: this.current })
+      return st.size
+    } catch (e) {
+      throw fromFs(e, this.current)
+    }
+  }
+
+  /** Encrypts the file; afterwards `path` names the encrypted file. */
+  async encrypt(options: EncryptOptions): Promise<this> {
+    const result = await encryptFile(this.current, options)
+    this.lastResult = result
+    this.current = result.output
+    return this
+  }
+
+  /** Decrypts the file; afterwards `path` names the decrypted file. */
+  async decrypt(options: DecryptOptions): Promise<this> {
+    const result = await decryptFile(this.current, options)
+    this.lastResult = result
+    this.current = result.output
+    return this
+  }
+
+  /** The public header of an encrypted file (no key needed). */
+  inspect(): Promise<InspectResult> {
+    return inspect(this.current)
+  }
+
+  /** Opens the encrypted file for random-access reads. */
+  open(options: IdentityOptions): Promise<EncryptedFile> {
+    return openEncryptedFile(this.current, options)
+  }
+}

@@ -1,0 +1,298 @@
+#include "file_engine.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "error.h"
+#include "fs_util.h"
+
+namespace filesec::engine {
+
+namespace {
+
+constexpr uint64_t kChunksPerBlock = 64;
+constexpr int64_t kProgressIntervalNs = 100 * 1000 * 1000;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+class Ticker {
+ public:
+  Ticker(const Control& control, uint64_t total) : control_(control), total_(total), last_(now_ns()) {}
+  void add(uint64_t n) {
+    uint64_t done = done_.fetch_add(n) + n;
+    if (!control_.progress) return;
+    int64_t now = now_ns();
+    int64_t last = last_.load();
+    if (now - last >= kProgressIntervalNs && last_.compare_exchange_strong(last, now)) control_.progress(done, total_);
+  }
+  void finish() {
+    if (control_.progress) control_.progress(total_, total_);
+  }
+
+ private:
+  const Control& control_;
+  uint64_t total_;
+  std::atomic<uint64_t> done_{0};
+  std::atomic<int64_t> last_;
+};
+
+// A page-aligned scratch buffer for one worker.
+struct AlignedBuffer {
+  explicit AlignedBuffer(size_t size) : size(size) {
+    data = static_cast<uint8_t*>(std::aligned_alloc(4096, (size + 4095) / 4096 * 4096));
+    if (data == nullptr) throw std::bad_alloc();
+  }
+  // Decrypted plaintext passes through here; do not leave it in freed memory.
+  ~AlignedBuffer() {
+    OPENSSL_cleanse(data, size);
+    std::free(data);
+  }
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  uint8_t* data;
+  size_t size;
+};
+
+void check_cancelled(const Control& control) {
+  if (control.cancelled != nullptr && control.cancelled->load(std::memory_order_relaxed)) {
+    fail(code::kAborted, "the operation was aborted");
+  }
+}
+
+// Runs `work(block)` for every block on `threads` threads (the caller's included). The first
+// exception stops every worker and is rethrown here.
+template <typename MakeWorker>
+void run_blocks(uint64_t blocks, unsigned threads, const Control& control, MakeWorker make_worker) {
+  std::atomic<uint64_t> next{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto loop = [&]() {
+    try {
+      auto work = make_worker();
+      while (!stop.load(std::memory_order_relaxed)) {
+        check_cancelled(control);
+        uint64_t b = next.fetch_add(1);
+        if (b >= blocks) break;
+        work(b);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      stop = true;
+    }
+  };
+  unsigned n = static_cast<unsigned>(std::max<uint64_t>(1, std::min<uint64_t>(threads, blocks)));
+  std::vector<std::thread> helpers;
+  helpers.reserve(n - 1);
+  for (unsigned i = 1; i < n; ++i) helpers.emplace_back(loop);
+  loop();
+  for (auto& t : helpers) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+bool same_timestamp(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+void check_source_unchanged(int fd, const struct stat& before, const std::string& path) {
+  struct stat after;
+  if (::fstat(fd, &after) != 0) fail_errno(errno, "fstat", path);
+  if (after.st_size != before.st_size || !same_timestamp(after.st_mtim, before.st_mtim)) {
+    fail(code::kSourceChanged, path + " changed while it was being read");
+  }
+}
+
+fs::Fd create_output(const Output& output) {
+  if (!output.overwrite && fs::exists(output.path)) fail(code::kOutputExists, output.path + " already exists");
+  return fs::create_exclusive(output.temp_path, 0600);
+}
+
+void commit_output(fs::Fd& fd, fs::TempFile& temp, const Output& output) {
+  if (output.durable) fs::fdatasync_checked(fd.get(), output.temp_path);
+  if (output.mtime) {
+    struct timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1] = *output.mtime;
+    if (::futimens(fd.get(), times) != 0) fail_errno(errno, "futimens", output.temp_path);
+  }
+  fd.close_checked(output.temp_path);
+  fs::rename_into_place(output.temp_path, output.path, output.overwrite);
+  temp.keep();
+  if (output.durable) fs::fsync_parent(output.path);
+}
+
+uint64_t chunk_length(uint64_t index, uint64_t chunks, uint64_t plaintext_size, size_t chunk_size) {
+  return index + 1 < chunks ? chunk_size : plaintext_size - (chunks - 1) * chunk_size;
+}
+
+}  // namespace
+
+uint64_t checked_plaintext_size(const PayloadScheme& scheme, uint64_t payload_size,
+                                std::optional<uint64_t> expected_plaintext_size) {
+  if (expected_plaintext_size) {
+    uint64_t expected = scheme.payload_size(*expected_plaintext_size);
+    if (payload_size < expected) {
+      fail(code::kTruncated, "the file is truncated: " + std::to_string(expected - payload_size) + " bytes are missing");
+    }
+    if (payload_size > expected) {
+      fail(code::kTrailingData, "the file is longer than its header says: " + std::to_string(payload_size - expected) +
+                                    " bytes were appended");
+    }
+    return *expected_plaintext_size;
+  }
+  uint64_t plaintext = 0;
+  if (!scheme.plaintext_size_for(payload_size, &plaintext)) {
+    fail(code::kTruncated, "the payload length is impossible: the file was truncated or extended");
+  }
+  return plaintext;
+}
+
+Result encrypt_file(EncryptRequest& request, const Control& control) {
+  struct stat st;
+  fs::Fd source = fs::open_regular_file(request.source, &st);
+  if (static_cast<uint64_t>(st.st_size) != request.expected_size) {
+    fail(code::kSourceChanged, request.source + " changed size before encryption started");
+  }
+  ::posix_fadvise(source.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  const PayloadScheme& scheme = *request.scheme;
+  const uint64_t size = request.expected_size;
+  const uint64_t chunks = scheme.chunk_count(size);
+  const uint64_t header_size = request.header.size();
+  const uint64_t total = header_size + scheme.payload_size(size);
+  const size_t cs = scheme.chunk_size();
+  const size_t sealed = scheme.sealed_chunk_size();
+
+  fs::Fd out = create_output(request.output);
+  fs::TempFile temp(request.output.temp_path);
+  fs::preallocate(out.get(), total, request.output.temp_path);
+  fs::pwrite_full(out.get(), request.header.data(), header_size, 0, request.output.temp_path);
+  fs::pwrite_full(out.get(), scheme.prefix(), scheme.prefix_size(), header_size, request.output.temp_path);
+
+  Ticker ticker(control, size);
+  const uint64_t blocks = (chunks + kChunksPerBlock - 1) / kChunksPerBlock;
+  const uint64_t body_offset = header_size + scheme.prefix_size();
+  run_blocks(blocks, control.threads, control, [&]() {
+    auto buffer = std::make_shared<AlignedBuffer>(kChunksPerBlock * sealed);
+    std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
+    return [&, buffer, cipher](uint64_t block) {
+      uint64_t first = block * kChunksPerBlock;
+      uint64_t count = std::min(kChunksPerBlock, chunks - first);
+      struct iovec iov[kChunksPerBlock];
+      uint64_t want = 0;
+      for (uint64_t i = 0; i < count; ++i) {
+        iov[i].iov_base = buffer->data + i * sealed;
+        iov[i].iov_len = chunk_length(first + i, chunks, size, cs);
+        want += iov[i].iov_len;
+      }
+      size_t got = fs::preadv_full(source.get(), iov, static_cast<int>(count), first * cs, request.source);
+      if (got != want) fail(code::kSourceChanged, request.source + " shrank while it was being read");
+      uint64_t out_size = 0;
+      for (uint64_t i = 0; i < count; ++i) {
+        uint64_t len = chunk_length(first + i, chunks, size, cs);
+        cipher->seal(first + i, first + i + 1 == chunks, buffer->data + i * sealed, len);
+        out_size += len + scheme.tag_size();
+      }
+      fs::pwrite_full(out.get(), buffer->data, out_size, body_offset + first * sealed, request.output.temp_path);
+      ticker.add(want);
+    };
+  });
+  check_source_unchanged(source.get(), st, request.source);
+  commit_output(out, temp, request.output);
+  ticker.finish();
+  return Result{size, total};
+}
+
+Result decrypt_file(DecryptRequest& request, const Control& control) {
+  struct stat st;
+  fs::Fd source = fs::open_regular_file(request.source, &st);
+  ::posix_fadvise(source.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  if (file_size < request.payload_offset + request.prefix_size) {
+    fail(code::kTruncated, "the file ends before its payload: it was truncated");
+  }
+  uint8_t prefix[256];
+  if (request.prefix_size > sizeof prefix) fail(code::kInternal, "payload prefix too large");
+  if (fs::pread_full(source.get(), prefix, request.prefix_size, request.payload_offset, request.source) !=
+      request.prefix_size) {
+    fail(code::kSourceChanged, request.source + " shrank while it was being read");
+  }
+  std::unique_ptr<PayloadScheme> scheme_holder = request.factory(ByteView(prefix, request.prefix_size));
+  if (!scheme_holder) {
+    fail(code::kPayloadMismatch, "the payload does not belong to this header (key commitment mismatch)");
+  }
+  const PayloadScheme& scheme = *scheme_holder;
+  const uint64_t size =
+      checked_plaintext_size(scheme, file_size - request.payload_offset, request.expected_plaintext_size);
+  const uint64_t chunks = scheme.chunk_count(size);
+  const size_t cs = scheme.chunk_size();
+  const size_t sealed = scheme.sealed_chunk_size();
+  const uint64_t body_offset = request.payload_offset + scheme.prefix_size();
+
+  // Authenticate the final chunk before any work: a truncated or extended file fails at once.
+  {
+    uint64_t last = chunks - 1;
+    uint64_t len = chunk_length(last, chunks, size, cs);
+    AlignedBuffer buf(len + scheme.tag_size());
+    if (fs::pread_full(source.get(), buf.data, len + scheme.tag_size(), body_offset + last * sealed, request.source) !=
+        len + scheme.tag_size()) {
+      fail(code::kSourceChanged, request.source + " shrank while it was being read");
+    }
+    if (!scheme.make_cipher()->open(last, true, buf.data, len)) {
+      fail(code::kPayloadTampered, "the final chunk does not authenticate: the file was modified");
+    }
+  }
+
+  fs::Fd out = create_output(request.output);
+  fs::TempFile temp(request.output.temp_path);
+  fs::preallocate(out.get(), size, request.output.temp_path);
+
+  Ticker ticker(control, size);
+  const uint64_t blocks = (chunks + kChunksPerBlock - 1) / kChunksPerBlock;
+  run_blocks(blocks, control.threads, control, [&]() {
+    auto buffer = std::make_shared<AlignedBuffer>(kChunksPerBlock * sealed);
+    std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
+    return [&, buffer, cipher](uint64_t block) {
+      uint64_t first = block * kChunksPerBlock;
+      uint64_t count = std::min(kChunksPerBlock, chunks - first);
+      uint64_t in_size = 0;
+      for (uint64_t i = 0; i < count; ++i) in_size += chunk_length(first + i, chunks, size, cs) + scheme.tag_size();
+      if (fs::pread_full(source.get(), buffer->data, in_size, body_offset + first * sealed, request.source) != in_size) {
+        fail(code::kSourceChanged, request.source + " shrank while it was being read");
+      }
+      struct iovec iov[kChunksPerBlock];
+      uint64_t out_size = 0;
+      for (uint64_t i = 0; i < count; ++i) {
+        uint64_t len = chunk_length(first + i, chunks, size, cs);
+        if (!cipher->open(first + i, first + i + 1 == chunks, buffer->data + i * sealed, len)) {
+          fail(code::kPayloadTampered,
+               "chunk " + std::to_string(first + i) + " does not authenticate: the file was modified");
+        }
+        iov[i].iov_base = buffer->data + i * sealed;
+        iov[i].iov_len = len;
+        out_size += len;
+      }
+      fs::pwritev_full(out.get(), iov, static_cast<int>(count), first * cs, request.output.temp_path);
+      ticker.add(out_size);
+    };
+  });
+  check_source_unchanged(source.get(), st, request.source);
+  commit_output(out, temp, request.output);
+  ticker.finish();
+  return Result{size, file_size};
+}
+
+}  // namespace filesec::engine

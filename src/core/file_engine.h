@@ -1,0 +1,73 @@
+// File-to-file encryption and decryption of a chunked payload, run on the calling thread plus
+// helper threads. Chunk positions are computable from the chunk index alone, so each worker
+// claims a block of chunks, reads it with pread, seals or opens it in place and writes it with
+// pwrite: no ordering between workers, no per-chunk allocation, memory bounded by
+// threads × block size whatever the file size.
+//
+// Output is written to a temporary file created exclusively (mode 0600) in the destination
+// folder, synced, and renamed into place only when every chunk has been processed (and, for
+// decryption, authenticated). On any failure the temporary file is removed and nothing appears
+// at the final name.
+#pragma once
+
+#include <time.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "payload_scheme.h"
+#include "payload_stream.h"
+
+namespace filesec::engine {
+
+struct Control {
+  const std::atomic<bool>* cancelled = nullptr;
+  // Called from worker threads, at most every 100 ms, and once at the end.
+  std::function<void(uint64_t done, uint64_t total)> progress;
+  unsigned threads = 2;
+};
+
+struct Output {
+  std::string path;       // the final name
+  std::string temp_path;  // a fresh name in the same folder
+  bool overwrite = false;
+  bool durable = true;  // fdatasync the file and fsync its folder
+  std::optional<struct timespec> mtime;
+};
+
+struct EncryptRequest {
+  std::string source;
+  uint64_t expected_size = 0;  // the size the caller saw (and wrote into the metadata)
+  std::vector<uint8_t> header;
+  std::unique_ptr<PayloadScheme> scheme;
+  Output output;
+};
+
+struct DecryptRequest {
+  std::string source;
+  uint64_t payload_offset = 0;
+  size_t prefix_size = 0;
+  SchemeFactory factory;
+  std::optional<uint64_t> expected_plaintext_size;
+  Output output;
+};
+
+struct Result {
+  uint64_t plaintext_bytes = 0;
+  uint64_t file_bytes = 0;
+};
+
+Result encrypt_file(EncryptRequest& request, const Control& control);
+Result decrypt_file(DecryptRequest& request, const Control& control);
+
+// Maps a payload's length to its plaintext length, telling truncation from extension when the
+// expected plaintext length is known. Throws FSEC_TRUNCATED / FSEC_TRAILING_DATA.
+uint64_t checked_plaintext_size(const PayloadScheme& scheme, uint64_t payload_size,
+                                std::optional<uint64_t> expected_plaintext_size);
+
+}  // namespace filesec::engine

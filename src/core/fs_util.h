@@ -1,0 +1,80 @@
+// POSIX file helpers with filesec's error conventions: every failure throws filesec::Error
+// naming the system call, the path and the errno.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <string>
+
+namespace filesec::fs {
+
+// Closes the descriptor when it goes out of scope.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd();
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+  // Closes now and reports a failed close (data may not have reached the file).
+  void close_checked(const std::string& path);
+
+ private:
+  int fd_ = -1;
+};
+
+// Opens a regular file for reading; FSEC_FILE_NOT_FOUND / FSEC_NOT_A_FILE / FSEC_IO.
+Fd open_regular_file(const std::string& path, struct stat* st);
+
+// Creates a new file that must not exist (O_EXCL, no symlink following) with exactly `mode`.
+Fd create_exclusive(const std::string& path, mode_t mode);
+
+// Reads until `size` bytes or end of file; returns the bytes read. Retries EINTR.
+size_t pread_full(int fd, uint8_t* buf, size_t size, uint64_t offset, const std::string& path);
+// Scatter read into iovecs until all are full or end of file; returns the bytes read.
+size_t preadv_full(int fd, struct iovec* iov, int count, uint64_t offset, const std::string& path);
+void pwrite_full(int fd, const uint8_t* buf, size_t size, uint64_t offset, const std::string& path);
+void pwritev_full(int fd, struct iovec* iov, int count, uint64_t offset, const std::string& path);
+
+// Reserves space for the output up front where the file system supports it, so a full disk is
+// reported before any work is done. Silently does nothing where unsupported.
+void preallocate(int fd, uint64_t size, const std::string& path);
+
+void fdatasync_checked(int fd, const std::string& path);
+
+// Moves `from` to `to`. Without `overwrite` the move fails with FSEC_OUTPUT_EXISTS if `to`
+// exists, atomically (renameat2 RENAME_NOREPLACE, or link + unlink where that is unsupported).
+void rename_into_place(const std::string& from, const std::string& to, bool overwrite);
+
+// fsyncs the folder holding `path`, so a rename or unlink in it survives a crash.
+void fsync_parent(const std::string& path);
+
+bool exists(const std::string& path);
+
+// Removes a temporary file on scope exit unless keep() was called.
+class TempFile {
+ public:
+  explicit TempFile(std::string path) : path_(std::move(path)) {}
+  ~TempFile();
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  void keep() { keep_ = true; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool keep_ = false;
+};
+
+}  // namespace filesec::fs

@@ -1,0 +1,114 @@
+// The .fsec v1 header: recipient stanzas that each wrap the 256-bit file key, the sealed
+// metadata, and an HMAC over everything before it. docs/FORMAT.md is the normative description;
+// this file implements it.
+//
+//   offset  size  field
+//   0       7     magic "filesec"
+//   7       1     format version (1)
+//   8       1     payload suite (1 = Cobblestone-256)
+//   9       1     flags (0)
+//   10      16    file id (random)            -- bytes 0..25: the immutable prefix
+//   26      4     header size H, big-endian (the payload starts at offset H)
+//   30      2     stanza count N, big-endian
+//   32      …     N stanzas: type (1), body length (2, BE), body
+//           12    metadata nonce
+//           4     sealed metadata length L, big-endian
+//           L     sealed metadata (AES-256-GCM, tag included)
+//   H-32    32    HMAC-SHA-256 over bytes [0, H-32)
+//
+// The immutable prefix never changes when recipients are rotated, and it is the context of the
+// payload's key derivation, so a payload stays bound to its file id across header rewrites.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keys.h"
+#include "secure_buffer.h"
+
+namespace filesec::fsec {
+
+constexpr char kMagic[] = "filesec";
+constexpr size_t kMagicSize = 7;
+constexpr uint8_t kVersion = 1;
+constexpr uint8_t kSuiteCobblestone256 = 1;
+constexpr size_t kFileIdSize = 16;
+constexpr size_t kPrefixSize = 26;
+constexpr size_t kFixedSize = 32;
+constexpr size_t kMacSize = 32;
+constexpr uint32_t kMaxHeaderSize = 1u << 20;
+constexpr size_t kMaxMetadataSize = 64 * 1024;
+constexpr size_t kFileKeySize = 32;
+
+constexpr unsigned kDefaultScryptLogN = 18;
+constexpr unsigned kMaxScryptLogN = 22;
+
+enum StanzaType : uint8_t { kStanzaRsaOaep = 1, kStanzaX25519 = 2, kStanzaScrypt = 3 };
+
+struct Stanza {
+  uint8_t type = 0;
+  std::vector<uint8_t> body;
+  // Parsed views (by type): the recipient fingerprint for RSA / X25519, the work factor for scrypt.
+  bool has_fingerprint = false;
+  keys::Fingerprint fingerprint{};
+  unsigned scrypt_log_n = 0;
+};
+
+struct Header {
+  uint8_t version = 0;
+  uint8_t suite = 0;
+  uint8_t flags = 0;
+  uint8_t file_id[kFileIdSize] = {0};
+  uint32_t size = 0;  // header size H, the payload offset
+  std::vector<Stanza> stanzas;
+  uint8_t metadata_nonce[12] = {0};
+  std::vector<uint8_t> sealed_metadata;
+  uint8_t mac[kMacSize] = {0};
+};
+
+// Reads the header size from the first kFixedSize bytes (checking magic and version), so a
+// reader knows how many bytes to fetch. Throws FSEC_NOT_ENCRYPTED / FSEC_UNSUPPORTED_VERSION /
+// FSEC_HEADER_INVALID.
+uint32_t header_size(ByteView first_bytes);
+
+// Parses and validates the structure of a complete header (no key needed).
+Header parse(ByteView bytes);
+
+struct PassphraseRecipient {
+  ByteView passphrase;
+  unsigned log_n = kDefaultScryptLogN;
+};
+
+struct SealResult {
+  std::vector<uint8_t> header;
+  SecureBuffer file_key;
+};
+
+// Draws a file key and builds a header for the recipients (public or private keys) or for a
+// passphrase (then the only recipient), with `metadata` sealed inside.
+SealResult seal(const std::vector<std::shared_ptr<keys::Key>>& recipients, const PassphraseRecipient* passphrase,
+                ByteView metadata);
+
+// Rebuilds a header around an existing file key and file id (header-only rotation).
+std::vector<uint8_t> reseal(const Header& old_header, ByteView file_key,
+                            const std::vector<std::shared_ptr<keys::Key>>& recipients,
+                            const PassphraseRecipient* passphrase, ByteView metadata);
+
+struct OpenResult {
+  SecureBuffer file_key;
+  SecureBuffer metadata;
+  size_t stanza_index = 0;
+};
+
+// Unwraps the file key with one of the identities (private keys) or the passphrase, verifies the
+// header MAC and opens the metadata. Throws FSEC_NO_MATCHING_RECIPIENT, FSEC_WRONG_PASSPHRASE,
+// FSEC_HEADER_TAMPERED, FSEC_HEADER_INVALID.
+OpenResult open(const Header& header, ByteView header_bytes, const std::vector<std::shared_ptr<keys::Key>>& identities,
+                const ByteView* passphrase, unsigned max_log_n);
+
+// The Cobblestone input key and context for a file key and its header.
+SecureBuffer payload_key(ByteView file_key);
+ByteView payload_context(ByteView header_bytes);
+
+}  // namespace filesec::fsec

@@ -1,0 +1,80 @@
+// Asymmetric keys: parsing every key format filesec accepts, generation, export and fingerprints.
+//
+// A Key owns an OpenSSL EVP_PKEY. OpenSSL clears private RSA components and X25519 private bytes
+// when the EVP_PKEY is freed, so a private key's secret material never outlives its Key.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "secure_buffer.h"
+
+namespace filesec::keys {
+
+enum class KeyKind { kRsa, kX25519 };
+
+constexpr unsigned kMinRsaBits = 2048;
+constexpr unsigned kMaxRsaBits = 16384;
+
+using Fingerprint = std::array<uint8_t, 32>;
+
+class Key {
+ public:
+  Key(EVP_PKEY* pkey, KeyKind kind, bool is_private);  // takes ownership of pkey
+  ~Key();
+  Key(const Key&) = delete;
+  Key& operator=(const Key&) = delete;
+
+  KeyKind kind() const { return kind_; }
+  bool is_private() const { return is_private_; }
+  unsigned bits() const;
+  EVP_PKEY* pkey() const { return pkey_; }
+
+  // DER SubjectPublicKeyInfo of the public part.
+  std::vector<uint8_t> spki_der() const;
+  // SHA-256 of the DER SubjectPublicKeyInfo: the same value as
+  // `openssl pkey -pubin -outform DER | sha256sum`.
+  const Fingerprint& fingerprint() const { return fingerprint_; }
+  // The raw 32-byte X25519 public key.
+  std::vector<uint8_t> x25519_public() const;
+
+  // Public key text: PEM SubjectPublicKeyInfo for RSA, `age1…` for X25519.
+  std::string public_text() const;
+
+  // Private key text. RSA: PKCS#8 PEM, encrypted (PBES2, PBKDF2-HMAC-SHA-256, AES-256-CBC) when a
+  // passphrase is given. X25519: an age identity file (`AGE-SECRET-KEY-1…` with comment lines),
+  // itself encrypted to the passphrase as an armored age file when one is given.
+  SecureBuffer private_text(const ByteView* passphrase, const std::string& created_comment) const;
+
+ private:
+  EVP_PKEY* pkey_;
+  KeyKind kind_;
+  bool is_private_;
+  Fingerprint fingerprint_{};
+};
+
+struct ParseOptions {
+  const ByteView* passphrase = nullptr;  // for encrypted private keys / identity files
+  unsigned min_rsa_bits = kMinRsaBits;
+  unsigned max_scrypt_log_n = 22;
+};
+
+// Parses every key in `data`: PEM (SubjectPublicKeyInfo, PKCS#1 public, PKCS#8 plain or
+// encrypted, traditional PEM with DEK-Info), DER, OpenSSH `ssh-rsa` public keys, age recipient
+// and identity lines (`age1…`, `AGE-SECRET-KEY-1…`, with comments), and passphrase-encrypted age
+// identity files. Throws FSEC_KEY_* errors; never prompts on a terminal.
+std::vector<std::shared_ptr<Key>> parse(ByteView data, const ParseOptions& options);
+
+std::shared_ptr<Key> generate_rsa(unsigned bits);
+std::shared_ptr<Key> generate_x25519();
+
+// Wraps raw X25519 bytes (32) as a key; used for age identities and test vectors.
+std::shared_ptr<Key> x25519_from_raw(ByteView raw, bool is_private);
+
+std::string fingerprint_hex(const Fingerprint& fp);
+
+}  // namespace filesec::keys
