@@ -1,0 +1,45 @@
+// Shared test helpers: scratch folders, the shared test-vector folder, small file utilities.
+import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+/** A fresh folder, removed after the current suite. Call inside describe(). */
+export function scratchDir(prefix = 'filesec-test-'): () => string {
+  let dir = ''
+  before(() => {
+    dir = mkdtempSync(join(process.env.FILESEC_TEST_TMP ?? tmpdir(), prefix))
+  })
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+  return () => dir
+}
+
+/**
+ * The shared test vectors (Wycheproof, age CCTV, pyFileSec archives): `../shared/vectors` beside
+ * the project, or FILESEC_VECTORS_DIR. Undefined when absent (a user's fresh clone).
+ */
+export function vectorsDir(): string | undefined {
+  const dir = process.env.FILESEC_VECTORS_DIR ?? resolve(__dirname, '..', '..', 'shared', 'vectors')
+  return existsSync(dir) ? dir : undefined
+}
+
+/** describe() for suites that need the shared vectors; says visibly why it skips without them. */
+export function describeWithVectors(title: string, sub: string, fn: (dir: string) => void): void {
+  const base = vectorsDir()
+  const dir = base ? join(base, sub) : undefined
+  if (!dir || !existsSync(dir)) {
+    describe(title, () => {
+      it(`SKIPPED: test vectors not found (set FILESEC_VECTORS_DIR or provide ../shared/vectors/${sub})`, function () {
+        this.skip()
+      })
+    })
+    return
+  }
+  describe(title, () => fn(dir))
+}
+
+/** Names in `dir` that look like filesec temporary files. */
+export function leftoverTempFiles(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n.endsWith('.fsec-tmp'))
+}
