@@ -7,7 +7,7 @@ import { Transform, type TransformCallback } from 'node:stream'
 import { ArgumentError, NotEncryptedError, TruncatedError, nativeSync } from './errors'
 import { checkIdentityOptions, type IdentityOptions, openHeader } from './decrypt'
 import { checkRecipientOptions, type RecipientOptions, sealHeader } from './encrypt'
-import { FSEC_FIXED_SIZE, hasFsecMagic, headerSizeOf } from './fsec'
+import { FSEC_FIXED_SIZE, FSEC_MAGIC, headerSizeOf } from './fsec'
 import { encodeMetadata, type FileMetadata, type MetadataOptions, metadataForStream, validateMetadataOptions } from './metadata'
 import { native, type PayloadKey } from './native'
 import type { Opener, Sealer } from '../binding'
@@ -94,6 +94,16 @@ export class EncryptStream extends Transform {
 
 export type DecryptStreamOptions = IdentityOptions
 
+/** False as soon as the first bytes cannot start a .fsec stream. */
+function couldBeFsec(first: Buffer): boolean {
+  const n = Math.min(first.length, FSEC_MAGIC.length)
+  return first.subarray(0, n).equals(FSEC_MAGIC.subarray(0, n))
+}
+
+function notFsec(): NotEncryptedError {
+  return new NotEncryptedError('FSEC_NOT_ENCRYPTED', 'not a .fsec stream (no filesec magic)')
+}
+
 /**
  * A Transform that turns a .fsec byte stream back into plaintext. Emits `metadata` (the
  * decrypted FileMetadata) once the header has been opened.
@@ -124,9 +134,10 @@ export class DecryptStream extends Transform {
     this.headerBytes += chunk.length
     try {
       if (this.headerSize === 0) {
-        if (this.headerBytes < FSEC_FIXED_SIZE) return callback()
         const first = Buffer.concat(this.headerParts)
-        if (!hasFsecMagic(first)) throw new NotEncryptedError('FSEC_NOT_ENCRYPTED', 'not a .fsec stream (no filesec magic)')
+        this.headerParts = [first]
+        if (!couldBeFsec(first)) throw notFsec()
+        if (this.headerBytes < FSEC_FIXED_SIZE) return callback()
         this.headerSize = headerSizeOf(first)
       }
       if (this.headerBytes < this.headerSize) return callback()
@@ -165,7 +176,11 @@ export class DecryptStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      if (!this.opener) throw new TruncatedError('FSEC_TRUNCATED', 'the stream ended inside the .fsec header')
+      if (!this.opener) {
+        throw couldBeFsec(Buffer.concat(this.headerParts))
+          ? new TruncatedError('FSEC_TRUNCATED', 'the stream ended inside the .fsec header')
+          : notFsec()
+      }
       const out = nativeSync(() => this.opener!.final())
       this.release()
       callback(null, out.length > 0 ? out : undefined)
