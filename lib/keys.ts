@@ -1,12 +1,11 @@
 // Keys: loading every supported format, generating pairs, writing key files. Key material is
 // parsed and held by the native addon; a Key here is a handle with public facts only.
-import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
 
 import { ArgumentError, WrongKeyError, fromFs, nativeCall } from './errors'
 import { native, type NativeKey } from './native'
 import { type PassphraseSource, withPassphrase } from './passphrase'
+import { tempPathFor } from './paths'
 
 export type KeyKind = 'rsa' | 'x25519'
 
@@ -168,19 +167,36 @@ export interface KeyPair {
   privateKey: Key
 }
 
-export interface GenerateKeyPairOptions {
+export interface GenerateKeyPairOptions extends WritePrivateKeyOptions {
   /** RSA modulus size (default 4096; 2048 to 16384, a multiple of 8). */
   bits?: number
+  /** Also write the private key here (0600; needs `passphrase` or `unprotected: true`). */
+  privateKeyPath?: string
+  /** Also write the public key here. */
+  publicKeyPath?: string
 }
 
-/** Generates an X25519 (age-compatible) or RSA key pair in native memory. */
+/**
+ * Generates an X25519 (age-compatible) or RSA key pair in native memory, and writes it to
+ * files when paths are given.
+ */
 export async function generateKeyPair(kind: KeyKind, options: GenerateKeyPairOptions = {}): Promise<KeyPair> {
   if (kind !== 'x25519' && kind !== 'rsa') throw new ArgumentError("kind must be 'x25519' or 'rsa'")
   if (kind === 'x25519' && options.bits !== undefined) throw new ArgumentError('bits applies to RSA keys only')
   const bits = options.bits ?? 4096
   if (!Number.isInteger(bits)) throw new ArgumentError('bits must be an integer')
+  if (options.privateKeyPath === undefined && (options.passphrase !== undefined || options.unprotected !== undefined)) {
+    throw new ArgumentError('passphrase and unprotected apply when privateKeyPath is given')
+  }
+  if (options.privateKeyPath !== undefined) checkProtection(options)
   const privateKey = new Key(await nativeCall(native.generateKey(kind, kind === 'rsa' ? bits : 0)))
-  return { privateKey, publicKey: await privateKey.publicKey() }
+  const publicKey = await privateKey.publicKey()
+  if (options.privateKeyPath !== undefined) {
+    const { passphrase, unprotected } = options
+    await writePrivateKey(privateKey, options.privateKeyPath, passphrase !== undefined ? { passphrase } : { unprotected })
+  }
+  if (options.publicKeyPath !== undefined) await writePublicKey(publicKey, options.publicKeyPath)
+  return { privateKey, publicKey }
 }
 
 export interface WritePrivateKeyOptions {
@@ -190,8 +206,13 @@ export interface WritePrivateKeyOptions {
   unprotected?: boolean
 }
 
-function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.fsec-tmp`)
+function checkProtection(options: WritePrivateKeyOptions): void {
+  if (options.passphrase === undefined && options.unprotected !== true) {
+    throw new ArgumentError('a private key is written passphrase-protected: give a passphrase, or unprotected: true')
+  }
+  if (options.passphrase !== undefined && options.unprotected === true) {
+    throw new ArgumentError('give either a passphrase or unprotected: true, not both')
+  }
 }
 
 /**
@@ -200,12 +221,7 @@ function tempPathFor(path: string): string {
  */
 export async function writePrivateKey(key: Key, path: string, options: WritePrivateKeyOptions = {}): Promise<void> {
   if (!key.isPrivate) throw new WrongKeyError('FSEC_WRONG_KEY', 'this is a public key: there is no private key to write')
-  if (options.passphrase === undefined && options.unprotected !== true) {
-    throw new ArgumentError('a private key is written passphrase-protected: give a passphrase, or unprotected: true')
-  }
-  if (options.passphrase !== undefined && options.unprotected === true) {
-    throw new ArgumentError('give either a passphrase or unprotected: true, not both')
-  }
+  checkProtection(options)
   const created = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
   await withPassphrase(options.passphrase, 'key passphrase', (pass) =>
     nativeCall(native.writePrivateKey(key.native, path, tempPathFor(path), pass, created)),

@@ -2,7 +2,7 @@
 // recipient, metadata, naming rules, output safety and cancellation.
 import { strict as assert } from 'node:assert'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync, chmodSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import {
@@ -12,7 +12,9 @@ import {
   encryptFile,
   FileNotFoundError,
   generateKeyPair,
+  KeyPassphraseError,
   type KeyPair,
+  loadKey,
   NoMatchingRecipientError,
   NotEncryptedError,
   OutputExistsError,
@@ -110,7 +112,6 @@ describe('file round trips', function () {
     const copy = join(dir(), 'moved.enc')
     writeFileSync(copy, readFileSync(e.output))
     const original = readFileSync(back)
-    const { rmSync } = await import('node:fs')
     rmSync(back)
     const d = await decryptFile(copy, { identity: x25519.privateKey })
     assert.equal(d.output, back)
@@ -198,11 +199,27 @@ describe('file round trips', function () {
     const r = await f.open({ identity: rsa.privateKey })
     assert.deepEqual(await r.read(100, 50), data.subarray(100, 150))
     r.close()
-    const { rmSync } = await import('node:fs')
     rmSync(input)
     await f.decrypt({ identity: x25519.privateKey })
     assert.equal(f.path, input)
     assert.deepEqual(readFileSync(f.path), data)
     assert.equal(f.isEncrypted, false)
+  })
+})
+
+describe('generateKeyPair writing files', () => {
+  const dir = scratchDir()
+
+  it('writes a protected private key (0600) and the public key when paths are given', async () => {
+    const priv = join(dir(), 'k.key')
+    const pub = join(dir(), 'k.pub')
+    const pair = await generateKeyPair('x25519', { privateKeyPath: priv, publicKeyPath: pub, passphrase: 'pw' })
+    assert.equal(statSync(priv).mode & 0o777, 0o600)
+    await assert.rejects(loadKey(priv), KeyPassphraseError)
+    assert.equal((await loadKey(priv, { passphrase: 'pw' })).fingerprint, pair.publicKey.fingerprint)
+    assert.equal((await loadKey(pub)).fingerprint, pair.publicKey.fingerprint)
+    await assert.rejects(generateKeyPair('x25519', { privateKeyPath: join(dir(), 'u.key') }), ArgumentError)
+    assert.equal(existsSync(join(dir(), 'u.key')), false)
+    await assert.rejects(generateKeyPair('x25519', { passphrase: 'pw' }), ArgumentError)
   })
 })

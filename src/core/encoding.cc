@@ -31,7 +31,8 @@ bool base64_decode(const std::string& text, bool padded, SecureBuffer* out) {
     if (work.size() % 4 != 0) return false;
     while (pad_count < work.size() && work[work.size() - 1 - pad_count] == '=') ++pad_count;
     if (pad_count > 2) return false;
-    if (work.find('=') != work.size() - pad_count) return false;
+    size_t first_pad = work.find('=');
+    if (first_pad != std::string::npos && first_pad != work.size() - pad_count) return false;
   } else {
     if (work.size() % 4 == 1) return false;
     while (work.size() % 4 != 0) {

@@ -86,10 +86,14 @@ void StreamOpener::check_failed() const {
   if (failure_) throw *failure_;
 }
 
+size_t StreamOpener::prefix_missing() const { return scheme_ ? 0 : prefix_size_ - pending_size_; }
+
 size_t StreamOpener::update_size(size_t input_size) const {
-  if (!scheme_) return input_size;
+  if (!scheme_) return 0;  // callers first complete the prefix (prefix_missing)
+  size_t total = pending_size_ + input_size;
   size_t sealed = scheme_->sealed_chunk_size();
-  return ((pending_size_ + input_size) / sealed + 1) * scheme_->chunk_size();
+  size_t chunks = scheme_->final_chunk_is_short() ? total / sealed : (total == 0 ? 0 : (total - 1) / sealed);
+  return chunks * scheme_->chunk_size();
 }
 
 size_t StreamOpener::finish_size() const { return scheme_ ? scheme_->chunk_size() : 0; }
@@ -139,6 +143,12 @@ size_t StreamOpener::open_ready(bool at_end, uint8_t* out) {
 
 size_t StreamOpener::update(ByteView input, uint8_t* out) {
   check_failed();
+  if (!scheme_ && input.size > prefix_missing()) {
+    // Complete the prefix first, so the output size of the rest is known exactly.
+    size_t head = prefix_missing();
+    update(ByteView(input.data, head), out);
+    return update(ByteView(input.data + head, input.size - head), out);
+  }
   if (finished_) fail(code::kInvalidArgument, "the decryptor is already finished");
   received_ += input.size;
   if (expected_payload_ && received_ > *expected_payload_) {

@@ -50,8 +50,12 @@ class StreamOpener {
   // truncated payload from an extended one.
   StreamOpener(size_t prefix_size, SchemeFactory factory, std::optional<uint64_t> expected_plaintext_size);
 
-  // Upper bound of the plaintext update() / finish() can release.
+  // Bytes still missing from the payload prefix (0 once it is complete).
+  size_t prefix_missing() const;
+  // Exactly the plaintext update() releases for `input_size` more bytes, once the prefix is
+  // complete (feed prefix_missing() bytes first: they release nothing).
   size_t update_size(size_t input_size) const;
+  // Upper bound of the plaintext finish() releases.
   size_t finish_size() const;
 
   size_t update(ByteView input, uint8_t* out);

@@ -59,6 +59,12 @@ void* mutable_ptr(const uint8_t* p) { return const_cast<uint8_t*>(p); }
 // HKDF through EVP_KDF. Empty salt and info are left out of the parameters (OpenSSL rejects
 // NULL octet strings); for HKDF an absent salt equals an empty one (RFC 5869, 2.2).
 SecureBuffer hkdf(const char* digest, int mode, ByteView key, ByteView salt, ByteView info, size_t length) {
+  const EVP_MD* md = EVP_get_digestbyname(digest);
+  if (md == nullptr) fail(code::kInvalidArgument, std::string("unknown digest ") + digest);
+  // RFC 5869: at most 255 blocks of output.
+  if (length == 0 || length > 255 * static_cast<size_t>(EVP_MD_get_size(md))) {
+    fail(code::kInvalidArgument, "HKDF output length out of range");
+  }
   std::string digest_name(digest);
   OSSL_PARAM params[6];
   size_t n = 0;

@@ -64,9 +64,13 @@ class OpenerObject : public Napi::ObjectWrap<OpenerObject> {
   Napi::Value Update(const Napi::CallbackInfo& info) {
     Napi::Buffer<uint8_t> in = buffer_arg(info[0], "data");
     return guard(info.Env(), [&]() {
-      std::vector<uint8_t> scratch(opener_->update_size(in.Length()));
-      size_t n = opener_->update(ByteView(in.Data(), in.Length()), scratch.data());
-      return to_buffer(info.Env(), scratch.data(), n);
+      size_t head = std::min(opener_->prefix_missing(), in.Length());
+      if (head > 0) opener_->update(ByteView(in.Data(), head), nullptr);
+      ByteView rest(in.Data() + head, in.Length() - head);
+      Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(info.Env(), opener_->update_size(rest.size));
+      size_t n = opener_->update(rest, out.Data());
+      if (n != out.Length()) fail(code::kInternal, "stream opener released an unexpected length");
+      return out;
     });
   }
 
