@@ -1,9 +1,8 @@
 // decryptFile: a .fsec file back to its plaintext. The plaintext is written to a temporary file
 // and renamed into place only after every chunk authenticated.
-import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
-import { ArgumentError, OutputExistsError, fromFs, nativeCall } from './errors'
+import { ArgumentError, nativeCall } from './errors'
 import { readHeader } from './fsec'
 import { runJob } from './jobs'
 import { type KeyInput, loadIdentities } from './keys'
@@ -11,7 +10,7 @@ import { decodeMetadata, type FileMetadata } from './metadata'
 import { native, type PayloadKey } from './native'
 import { checkKnownOptions, checkRunOptions, defaultThreads, MAX_WORK_FACTOR, type RunOptions } from './options'
 import { type PassphraseSource, withPassphrase } from './passphrase'
-import { defaultDecryptedPath, tempPathFor } from './paths'
+import { assertOutputAbsent, defaultDecryptedPath, tempPathFor } from './paths'
 
 export interface IdentityOptions {
   /** Private keys to decrypt with (any one that is a recipient will do). */
@@ -103,10 +102,7 @@ export async function decryptFile(input: string, options: DecryptOptions): Promi
       throw new ArgumentError('the file has no .fsec extension and no stored name: give an output path')
     }
     if (output === source) throw new ArgumentError('the output must differ from the input')
-    if (!options.overwrite) {
-      const exists = await stat(output).then(() => true, (e) => (e.code === 'ENOENT' ? false : Promise.reject(fromFs(e, output))))
-      if (exists) throw new OutputExistsError('FSEC_OUTPUT_EXISTS', `${output} already exists`, { path: output })
-    }
+    if (!options.overwrite) await assertOutputAbsent(output)
     const mtime = options.preserveMtime !== false && metadata.mtime !== undefined ? Date.parse(metadata.mtime) : null
     const result = await runJob(
       (onProgress) =>

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
-import { ArgumentError, FileError, OutputExistsError, fromFs, nativeCall } from './errors'
+import { ArgumentError, FileError, fromFs, nativeCall } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { runJob } from './jobs'
 import { type KeyInput, loadRecipients } from './keys'
@@ -17,7 +17,7 @@ import {
   type RunOptions,
 } from './options'
 import { type PassphraseSource, withPassphrase } from './passphrase'
-import { defaultEncryptedPath, tempPathFor } from './paths'
+import { assertOutputAbsent, defaultEncryptedPath, tempPathFor } from './paths'
 
 export interface RecipientOptions {
   /** Public (or private) keys to encrypt to; each one alone can decrypt. */
@@ -92,10 +92,7 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
     throw fromFs(e, source)
   }
   if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${source} is not a regular file`, { path: source })
-  if (!options.overwrite) {
-    const exists = await stat(output).then(() => true, () => false)
-    if (exists) throw new OutputExistsError('FSEC_OUTPUT_EXISTS', `${output} already exists`, { path: output })
-  }
+  if (!options.overwrite) await assertOutputAbsent(output)
 
   const metadata = encodeMetadata(metadataForFile(source, st, options))
   const { header, payloadKey } = await sealHeader(options, metadata)

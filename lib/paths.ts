@@ -2,7 +2,10 @@
 // final rename is atomic and plaintext never passes through another file system) and carry a
 // recognisable suffix so leftovers from a crash can be found and removed.
 import { randomBytes } from 'node:crypto'
+import { lstat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
+
+import { OutputExistsError, fromFs } from './errors'
 
 export const ENCRYPTED_EXTENSION = '.fsec'
 export const TEMP_SUFFIX = '.fsec-tmp'
@@ -26,4 +29,18 @@ export function defaultDecryptedPath(input: string, storedName: string | undefin
   }
   if (storedName !== undefined) return join(dirname(abs), storedName)
   return undefined
+}
+
+/**
+ * Fails early when the output already exists (the native engine checks again, atomically, when
+ * it renames the finished file into place).
+ */
+export async function assertOutputAbsent(output: string): Promise<void> {
+  try {
+    await lstat(output)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw fromFs(e, output)
+  }
+  throw new OutputExistsError('FSEC_OUTPUT_EXISTS', `${output} already exists`, { path: output })
 }
