@@ -1,0 +1,184 @@
+// Several recipients in one .fsec file: each identity alone decrypts, an outsider gets
+// NoMatchingRecipientError, duplicates are refused, and inspect() lists the recipients in order
+// without any key.
+import { strict as assert } from 'node:assert'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+import {
+  ArgumentError,
+  decryptFile,
+  encryptFile,
+  FilesecError,
+  generateKeyPair,
+  inspect,
+  type Key,
+  type KeyInput,
+  NoMatchingRecipientError,
+  writePrivateKey,
+  writePublicKey,
+} from '../lib'
+import { leftoverTempFiles, scratchDir } from './helpers'
+
+async function rejectsWith(p: Promise<unknown>, Class: abstract new (...a: never[]) => Error, code: string): Promise<FilesecError> {
+  let caught: unknown
+  try {
+    await p
+  } catch (e) {
+    caught = e
+  }
+  assert.ok(caught !== undefined, `expected a rejection with ${Class.name} (${code}), but it resolved`)
+  const err = caught as Error
+  assert.ok(
+    err instanceof Class,
+    `expected ${Class.name} (${code}), got ${err?.constructor?.name}: ${(err as FilesecError)?.code} ${err?.message}`,
+  )
+  assert.ok(err instanceof FilesecError)
+  assert.equal((err as FilesecError).code, code, err.message)
+  return err as FilesecError
+}
+
+interface Pair {
+  publicKey: Key
+  privateKey: Key
+}
+
+describe('recipients: one file, several recipients (2 RSA + 2 X25519)', () => {
+  const dir = scratchDir('filesec-recipients-')
+  const f = (name: string) => join(dir(), name)
+  let rsa1: Pair, rsa2: Pair, x1: Pair, x2: Pair
+  let outsiderRsa: Pair, outsiderX: Pair
+  let data: Buffer
+  let encrypted = ''
+  let order: { type: string; key: Pair }[] = []
+
+  before(async function () {
+    this.timeout(30000)
+    ;[rsa1, rsa2, outsiderRsa] = await Promise.all([1, 2, 3].map(() => generateKeyPair('rsa', { bits: 2048 })))
+    ;[x1, x2, outsiderX] = await Promise.all([1, 2, 3].map(() => generateKeyPair('x25519')))
+    // Recipients named in every form: a Key, a public key file, key text, a private key file.
+    await writePublicKey(rsa2.publicKey, f('rsa2.pub.pem'))
+    await writePrivateKey(x2.privateKey, f('x2.key'), { unprotected: true })
+    await writePrivateKey(rsa1.privateKey, f('rsa1.key.pem'), { unprotected: true })
+    await writePrivateKey(x1.privateKey, f('x1.key'), { unprotected: true })
+    data = randomBytes(200_000)
+    writeFileSync(f('data.bin'), data)
+    encrypted = f('data.bin.fsec')
+    order = [
+      { type: 'rsa-oaep-sha256', key: rsa1 },
+      { type: 'x25519', key: x1 },
+      { type: 'rsa-oaep-sha256', key: rsa2 },
+      { type: 'x25519', key: x2 },
+    ]
+    const to: KeyInput[] = [rsa1.publicKey, x1.publicKey.publicText, { path: f('rsa2.pub.pem') }, f('x2.key')]
+    await encryptFile(f('data.bin'), { to, output: encrypted })
+  })
+
+  const identities = (): [string, KeyInput][] => [
+    ['RSA #1 (Key)', rsa1.privateKey],
+    ['RSA #1 (file)', f('rsa1.key.pem')],
+    ['X25519 #1 (Key)', x1.privateKey],
+    ['X25519 #1 (file)', f('x1.key')],
+    ['RSA #2 (Key)', rsa2.privateKey],
+    ['X25519 #2 (file)', f('x2.key')],
+  ]
+
+  it('each recipient identity alone decrypts the file', async () => {
+    const tried: string[] = []
+    for (const [label, identity] of identities()) {
+      const out = f(`out-${tried.length}.bin`)
+      const r = await decryptFile(encrypted, { identity, output: out })
+      assert.equal(r.plaintextBytes, data.length, label)
+      assert.ok(readFileSync(out).equals(data), `${label}: plaintext differs`)
+      tried.push(label)
+    }
+    assert.equal(tried.length, 6)
+    assert.deepEqual(leftoverTempFiles(dir()), [])
+  })
+
+  it('an identity list with outsiders decrypts when one of them is a recipient', async () => {
+    const out = f('out-list.bin')
+    await decryptFile(encrypted, { identity: [outsiderRsa.privateKey, outsiderX.privateKey, x2.privateKey], output: out })
+    assert.ok(readFileSync(out).equals(data))
+  })
+
+  it('an identity that is not a recipient → NoMatchingRecipientError (RSA, X25519, both), no output left', async () => {
+    for (const identity of [outsiderRsa.privateKey, outsiderX.privateKey, [outsiderRsa.privateKey, outsiderX.privateKey]] as KeyInput[]) {
+      await rejectsWith(
+        decryptFile(encrypted, { identity, output: f('outsider.bin') }),
+        NoMatchingRecipientError,
+        'FSEC_NO_MATCHING_RECIPIENT',
+      )
+    }
+    assert.equal(existsSync(f('outsider.bin')), false)
+    assert.deepEqual(leftoverTempFiles(dir()), [])
+  })
+
+  it('duplicate recipient keys → ArgumentError, whatever form names them; nothing written', async () => {
+    const dups: [string, KeyInput[]][] = [
+      ['the same Key twice', [rsa1.publicKey, x1.publicKey, rsa1.publicKey]],
+      ['an X25519 Key and its age1 text', [x1.publicKey, x1.publicKey.publicText]],
+      ['a private key and its public half', [rsa2.privateKey, rsa2.publicKey]],
+      ['a PEM file and the same key as a Key', [f('rsa2.pub.pem'), rsa2.publicKey]],
+      ['an identity file and its public key', [f('x2.key'), x2.publicKey]],
+    ]
+    for (const [label, to] of dups) {
+      const out = f('dup.fsec')
+      const e = await rejectsWith(encryptFile(f('data.bin'), { to, output: out }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
+      assert.ok(e instanceof ArgumentError, label)
+      assert.equal(existsSync(out), false, label)
+    }
+    // A recipients file that lists the same key twice.
+    writeFileSync(f('dup-recipients.txt'), `# twice\n${x1.publicKey.publicText}\n${x2.publicKey.publicText}\n${x1.publicKey.publicText}\n`)
+    await rejectsWith(encryptFile(f('data.bin'), { to: f('dup-recipients.txt'), output: f('dup.fsec') }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
+    assert.equal(existsSync(f('dup.fsec')), false)
+    assert.deepEqual(leftoverTempFiles(dir()), [])
+  })
+
+  it('inspect() lists each recipient type and fingerprint, in order, without any key', async () => {
+    const info = await inspect(encrypted)
+    assert.equal(info.passphrase, false)
+    assert.equal(info.codec, 'fsec')
+    assert.deepEqual(
+      info.recipients.map((r) => [r.type, r.fingerprint]),
+      order.map((o) => [o.type, o.key.publicKey.fingerprint]),
+    )
+    for (const [i, r] of info.recipients.entries()) {
+      if (r.type === 'rsa-oaep-sha256') assert.equal(r.rsaBits, 2048, `recipient ${i}`)
+      else assert.equal(r.rsaBits, undefined, `recipient ${i}`)
+      assert.equal(r.workFactor, undefined)
+      assert.match(r.fingerprint!, /^[0-9a-f]{64}$/)
+    }
+    // No key was given above: inspect() takes only the path.
+  })
+
+  it('the order follows the order given, and encryptFile reports the same list as inspect()', async () => {
+    writeFileSync(f('small.txt'), 'reordered\n')
+    const reversed = [...order].reverse()
+    const r = await encryptFile(f('small.txt'), { to: reversed.map((o) => o.key.publicKey), output: f('small.txt.fsec') })
+    const info = await inspect(f('small.txt.fsec'))
+    assert.deepEqual(r.recipients, info.recipients)
+    assert.deepEqual(
+      info.recipients.map((r) => [r.type, r.fingerprint]),
+      reversed.map((o) => [o.type, o.key.publicKey.fingerprint]),
+    )
+    // Each one still decrypts it.
+    for (const o of reversed) {
+      const out = f(`small-${o.key.publicKey.fingerprint.slice(0, 8)}.txt`)
+      await decryptFile(f('small.txt.fsec'), { identity: o.key.privateKey, output: out })
+      assert.equal(readFileSync(out, 'utf8'), 'reordered\n')
+    }
+  })
+
+  it('a fresh file key per file: the same recipients give two different headers', async () => {
+    writeFileSync(f('twice.txt'), 'same input\n')
+    const to = order.map((o) => o.key.publicKey)
+    await encryptFile(f('twice.txt'), { to, output: f('twice-1.fsec') })
+    await encryptFile(f('twice.txt'), { to, output: f('twice-2.fsec') })
+    const [a, b] = [await inspect(f('twice-1.fsec')), await inspect(f('twice-2.fsec'))]
+    assert.notEqual(a.fileId, b.fileId)
+    assert.deepEqual(a.recipients, b.recipients)
+    assert.ok(!readFileSync(f('twice-1.fsec')).equals(readFileSync(f('twice-2.fsec'))))
+  })
+})
