@@ -1,0 +1,168 @@
+// filesec encrypt: FILE to FILE.fsec, for recipients' public keys or for a passphrase.
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+
+import {
+  encryptFile,
+  type EncryptOptions,
+  type EncryptResult,
+  FileError,
+  fromFs,
+  type KeyInput,
+  KeyPassphraseError,
+  loadKeys,
+  OutputExistsError,
+  type PassphraseSource,
+  type RecipientInfo,
+} from '../index'
+import { flag, int, list, str, UsageError } from './args'
+import {
+  type Context,
+  oneFile,
+  parseFor,
+  PASSPHRASE_OPTIONS,
+  passphraseOption,
+  recipientArgument,
+  wipe,
+  withProgress,
+} from './common'
+import { ENCRYPT_HELP } from './help'
+import { formatBytes, shownPath } from './output'
+import { readNewSecret, readSecret } from './prompt'
+
+const C = 'encrypt'
+
+export function describeRecipient(r: RecipientInfo): string {
+  if (r.type === 'scrypt') return `passphrase (scrypt, work factor ${r.workFactor ?? '?'})`
+  if (r.type === 'rsa-oaep-sha256') return `RSA-${r.rsaBits ?? '?'} ${r.fingerprint ?? ''}`.trimEnd()
+  if (r.type === 'x25519') return `X25519 ${r.fingerprint ?? ''}`.trimEnd()
+  return 'unknown recipient type'
+}
+
+/** Checks the input and output before asking for a passphrase, so the user does not type it in vain. */
+async function preflight(input: string, output: string, overwrite: boolean): Promise<void> {
+  const source = resolve(input)
+  let st
+  try {
+    st = await stat(source)
+  } catch (e) {
+    throw fromFs(e, source)
+  }
+  if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${source} is not a regular file`, { path: source })
+  if (!overwrite && (await stat(output).then(() => true, () => false))) {
+    throw new OutputExistsError('FSEC_OUTPUT_EXISTS', `${resolve(output)} already exists`, { path: resolve(output) })
+  }
+}
+
+const isPassphraseRequired = (e: unknown): boolean =>
+  e instanceof KeyPassphraseError && e.code === 'FSEC_KEY_PASSPHRASE_REQUIRED'
+
+/**
+ * Loads recipient keys. A protected private key given as a recipient (its public half is used)
+ * is asked for its passphrase on the terminal, once.
+ */
+async function loadRecipientKeys(inputs: KeyInput[], ctx: Context): Promise<KeyInput[]> {
+  const keys: KeyInput[] = []
+  for (const input of inputs) {
+    try {
+      keys.push(...(await loadKeys(input)))
+    } catch (e) {
+      if (!isPassphraseRequired(e)) throw e
+      const what = 'path' in (input as object) ? shownPath((input as { path: string }).path) : 'the private key'
+      const pass = await readSecret(`Passphrase for ${what}: `, ctx.interrupts.signal)
+      try {
+        keys.push(...(await loadKeys(input, { passphrase: pass })))
+      } finally {
+        pass.fill(0)
+      }
+    }
+  }
+  return keys
+}
+
+export async function encrypt(args: string[], ctx: Context): Promise<void> {
+  const { values, positionals } = parseFor(
+    ctx,
+    args,
+    {
+      recipient: { type: 'string', short: 'r', multiple: true },
+      'recipients-file': { type: 'string', short: 'R', multiple: true },
+      'use-passphrase': { type: 'boolean', short: 'p' },
+      'work-factor': { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      overwrite: { type: 'boolean' },
+      note: { type: 'string' },
+      'no-name': { type: 'boolean' },
+      'no-times': { type: 'boolean' },
+      ...PASSPHRASE_OPTIONS,
+    },
+    C,
+  )
+  if (flag(values, 'help')) return ctx.out.help(ENCRYPT_HELP)
+  const input = oneFile(positionals, C)
+  const recipients: KeyInput[] = [
+    ...list(values, 'recipient').map((r) => recipientArgument(r, C)),
+    ...list(values, 'recipients-file').map((p) => {
+      if (p === '') throw new UsageError('-R needs a path', C)
+      return { path: p }
+    }),
+  ]
+  const passOption = await passphraseOption(values, C)
+  const usePassphrase = flag(values, 'use-passphrase') || (recipients.length === 0 && passOption !== undefined)
+  if (recipients.length > 0 && (usePassphrase || passOption !== undefined)) {
+    throw new UsageError(
+      'a file is encrypted to recipients (-r/-R) or to a passphrase (-p, --passphrase-file, --passphrase-env), not both',
+      C,
+    )
+  }
+  if (!usePassphrase && recipients.length === 0) {
+    throw new UsageError('give at least one recipient (-r KEY or -R FILE), or -p to encrypt to a passphrase', C)
+  }
+  const workFactor = int(values, 'work-factor', C)
+  if (workFactor !== undefined && !usePassphrase) throw new UsageError('--work-factor applies to -p only', C)
+  const outputOption = str(values, 'output')
+  if (outputOption === '' || outputOption === '-') throw new UsageError('-o must be a file path', C)
+  const overwrite = flag(values, 'overwrite')
+
+  let prompted: Buffer | undefined
+  try {
+    const options: EncryptOptions = {
+      overwrite,
+      storeName: !flag(values, 'no-name'),
+      storeTimes: !flag(values, 'no-times'),
+      signal: ctx.interrupts.signal,
+    }
+    if (outputOption !== undefined) options.output = outputOption
+    const note = str(values, 'note')
+    if (note !== undefined) options.note = note
+    if (usePassphrase) {
+      let passphrase: PassphraseSource | undefined = passOption
+      if (passphrase === undefined) {
+        await preflight(input, outputOption ?? `${input}.fsec`, overwrite)
+        prompted = await readNewSecret('passphrase', '', ctx.interrupts.signal)
+        passphrase = prompted
+      }
+      options.passphrase = passphrase
+      if (workFactor !== undefined) options.workFactor = workFactor
+    } else {
+      options.to = recipients
+    }
+    const run = (): Promise<EncryptResult> =>
+      withProgress(ctx, 'Encrypting', (onProgress) => encryptFile(input, onProgress ? { ...options, onProgress } : options))
+    let result: EncryptResult
+    try {
+      result = await run()
+    } catch (e) {
+      // A protected private key among the recipients: ask for its passphrase, then try again.
+      if (usePassphrase || !isPassphraseRequired(e)) throw e
+      options.to = await loadRecipientKeys(recipients, ctx)
+      result = await run()
+    }
+    ctx.out.result({ command: C, ...result }, () => [
+      `Encrypted ${shownPath(result.input)} -> ${shownPath(result.output)} (${formatBytes(result.plaintextBytes)} -> ${formatBytes(result.encryptedBytes)})`,
+      ...result.recipients.map((r) => `  recipient: ${describeRecipient(r)}`),
+    ])
+  } finally {
+    wipe(prompted)
+  }
+}
