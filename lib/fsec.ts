@@ -2,6 +2,7 @@
 // prefix, and describing its public part (no key needed).
 import type { FileHandle } from 'node:fs/promises'
 import { open } from 'node:fs/promises'
+import { resolve } from 'node:path'
 
 import { NotEncryptedError, TruncatedError, fromFs, nativeSync } from './errors'
 import { native, type FsecHeaderInfo } from './native'
@@ -98,7 +99,8 @@ export function recipientsOf(info: FsecHeaderInfo): RecipientInfo[] {
 }
 
 /** Describes the public part of a .fsec file: no key is needed and nothing is decrypted. */
-export async function inspect(path: string): Promise<InspectResult> {
+export async function inspect(file: string): Promise<InspectResult> {
+  const path = resolve(file)
   const { header, fileSize } = await readHeader(path)
   const info = parseHeader(header)
   return {

@@ -1,6 +1,7 @@
 // Keys: loading every supported format, generating pairs, writing key files. Key material is
 // parsed and held by the native addon; a Key here is a handle with public facts only.
-import { readFile, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 
 import { ArgumentError, WrongKeyError, fromFs, nativeCall } from './errors'
 import { native, type NativeKey } from './native'
@@ -74,11 +75,13 @@ export interface LoadKeyOptions {
   maxWorkFactor?: number
 }
 
-const KEY_TEXT_PREFIXES = ['-----BEGIN ', 'age1', 'AGE-SECRET-KEY-1', 'ssh-', 'age-encryption.org/', '#']
+// A string is key text when it spans lines, starts a PEM block, or is shaped like a one-line key
+// and names no existing file; anything else is a path (so 'ssh-team.pub' is read as a file).
+const ONE_LINE_KEY = /^\s*(age1[0-9a-z]+|AGE-SECRET-KEY-1[0-9a-z]+|ssh-[a-z0-9-]+ [A-Za-z0-9+/]+={0,2}( .*)?)\s*$/i
 
 function looksLikeKeyText(s: string): boolean {
-  const t = s.trimStart()
-  return KEY_TEXT_PREFIXES.some((p) => t.startsWith(p))
+  if (s.includes('\n') || s.trimStart().startsWith('-----BEGIN ')) return true
+  return ONE_LINE_KEY.test(s) && !existsSync(s)
 }
 
 async function parseKeyBytes(bytes: Buffer, passphrase: Buffer | null, options: LoadKeyOptions): Promise<Key[]> {
@@ -191,11 +194,18 @@ export async function generateKeyPair(kind: KeyKind, options: GenerateKeyPairOpt
   if (options.privateKeyPath !== undefined) checkProtection(options)
   const privateKey = new Key(await nativeCall(native.generateKey(kind, kind === 'rsa' ? bits : 0)))
   const publicKey = await privateKey.publicKey()
+  // Public key first: if the private key then cannot be written, the public file is removed
+  // again, so a failure never leaves half a pair.
+  if (options.publicKeyPath !== undefined) await writePublicKey(publicKey, options.publicKeyPath)
   if (options.privateKeyPath !== undefined) {
     const { passphrase, unprotected } = options
-    await writePrivateKey(privateKey, options.privateKeyPath, passphrase !== undefined ? { passphrase } : { unprotected })
+    try {
+      await writePrivateKey(privateKey, options.privateKeyPath, passphrase !== undefined ? { passphrase } : { unprotected })
+    } catch (e) {
+      if (options.publicKeyPath !== undefined) await rm(options.publicKeyPath, { force: true })
+      throw e
+    }
   }
-  if (options.publicKeyPath !== undefined) await writePublicKey(publicKey, options.publicKeyPath)
   return { privateKey, publicKey }
 }
 

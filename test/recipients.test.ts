@@ -15,6 +15,8 @@ import {
   inspect,
   type Key,
   type KeyInput,
+  KeyError,
+  loadKeys,
   NoMatchingRecipientError,
   writePrivateKey,
   writePublicKey,
@@ -180,5 +182,49 @@ describe('recipients: one file, several recipients (2 RSA + 2 X25519)', () => {
     assert.notEqual(a.fileId, b.fileId)
     assert.deepEqual(a.recipients, b.recipients)
     assert.ok(!readFileSync(f('twice-1.fsec')).equals(readFileSync(f('twice-2.fsec'))))
+  })
+})
+
+describe('recipients files that mix key formats', () => {
+  const dir = scratchDir()
+
+  it('every key of a file mixing age lines, PEM blocks, ssh-rsa lines and comments is used', async () => {
+    const x = await generateKeyPair('x25519')
+    const r1 = await generateKeyPair('rsa', { bits: 2048 })
+    const r2 = await generateKeyPair('rsa', { bits: 2048 })
+    const file = join(dir(), 'team.txt')
+    writeFileSync(
+      file,
+      [`# the study team`, x.publicKey.publicText, '', 'Alice (PI):', r1.publicKey.publicText.trim(), r2.publicKey.publicText.trim(), ''].join('\n'),
+    )
+    const keys = await loadKeys({ path: file })
+    assert.deepEqual(
+      keys.map((k) => k.fingerprint),
+      [x.publicKey.fingerprint, r1.publicKey.fingerprint, r2.publicKey.fingerprint],
+    )
+    const input = join(dir(), 'data')
+    writeFileSync(input, randomBytes(100))
+    const e = await encryptFile(input, { to: { path: file } })
+    assert.equal(e.recipients.length, 3)
+    for (const pair of [x, r1, r2]) {
+      const out = join(dir(), `out-${pair.privateKey.fingerprint.slice(0, 8)}`)
+      await decryptFile(e.output, { identity: pair.privateKey, output: out })
+      assert.deepEqual(readFileSync(out), readFileSync(input))
+    }
+  })
+
+  it('a PEM block without its END line is an invalid key, not a silent partial load', async () => {
+    const r = await generateKeyPair('rsa', { bits: 2048 })
+    const file = join(dir(), 'cut.pem')
+    writeFileSync(file, r.publicKey.publicText.replace(/-----END PUBLIC KEY-----\s*$/, ''))
+    await rejectsWith(loadKeys({ path: file }), KeyError, 'FSEC_KEY_INVALID')
+  })
+
+  it('a path that looks like a key name is still read as a file', async () => {
+    const x = await generateKeyPair('x25519')
+    const file = join(dir(), 'ssh-team.pub')
+    writeFileSync(file, `${x.publicKey.publicText}\n`)
+    const [k] = await loadKeys(file)
+    assert.equal(k!.fingerprint, x.publicKey.fingerprint)
   })
 })

@@ -199,7 +199,45 @@ std::string trim(const std::string& s) {
   return s.substr(a, b - a + 1);
 }
 
-std::vector<std::shared_ptr<Key>> parse_lines(ByteView data, const ParseOptions& options) {
+// Drops a public key when the same file also holds its private key (some tools write both).
+std::vector<std::shared_ptr<Key>> without_redundant_public_keys(std::vector<std::shared_ptr<Key>> keys) {
+  std::vector<std::shared_ptr<Key>> out;
+  for (const auto& k : keys) {
+    bool redundant = false;
+    for (const auto& other : keys) {
+      if (!k->is_private() && other->is_private() && other->fingerprint() == k->fingerprint()) redundant = true;
+    }
+    if (!redundant) out.push_back(k);
+  }
+  return out;
+}
+
+std::shared_ptr<Key> parse_key_line(const std::string& line, const ParseOptions& options) {
+  if (line.rfind("AGE-SECRET-KEY-1", 0) == 0) return parse_age_line(line, true);
+  if (line.rfind("age1", 0) == 0) return parse_age_line(line, false);
+  if (line.rfind("ssh-rsa ", 0) == 0) {
+    std::string rest = line.substr(8);
+    return parse_ssh_rsa(rest.substr(0, rest.find(' ')), options);
+  }
+  if (line.rfind("ssh-", 0) == 0 || line.rfind("ecdsa-", 0) == 0 || line.rfind("sk-", 0) == 0) {
+    fail(code::kKeyUnsupported, "only ssh-rsa OpenSSH public keys are supported for .fsec files");
+  }
+  if (line.rfind("AGE-PLUGIN-", 0) == 0) fail(code::kKeyUnsupported, "age plugin identities are not supported");
+  fail(code::kKeyInvalid, "not a key: expected PEM, ssh-rsa, age1… or AGE-SECRET-KEY-1…");
+}
+
+bool is_key_line(const std::string& line) {
+  for (const char* prefix : {"AGE-SECRET-KEY-1", "age1", "ssh-", "ecdsa-", "sk-", "AGE-PLUGIN-"}) {
+    if (line.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+// Key text: any mix of PEM blocks, one-line keys (age, ssh-rsa), comments (#) and blank lines.
+// When the text has PEM blocks, other lines that are not keys are explanatory text (RFC 7468
+// allows it around PEM blocks, and pyFileSec's keys carry a comment line) and are skipped.
+std::vector<std::shared_ptr<Key>> parse_text(ByteView data, const ParseOptions& options) {
+  const bool has_pem = contains(data, "-----BEGIN ");
   std::vector<std::shared_ptr<Key>> out;
   size_t start = 0;
   int line_no = 0;
@@ -207,24 +245,38 @@ std::vector<std::shared_ptr<Key>> parse_lines(ByteView data, const ParseOptions&
     ++line_no;
     const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(data.data + start, '\n', data.size - start));
     size_t end = nl ? static_cast<size_t>(nl - data.data) : data.size;
-    std::string line = trim(std::string(reinterpret_cast<const char*>(data.data + start), end - start));
+    std::string raw(reinterpret_cast<const char*>(data.data + start), end - start);
+    std::string line = trim(raw);
+    OPENSSL_cleanse(raw.data(), raw.size());
+    size_t line_start = start;
     start = end + 1;
     if (line.empty() || line[0] == '#') continue;
     std::string where = " (line " + std::to_string(line_no) + ")";
     try {
-      if (line.rfind("AGE-SECRET-KEY-1", 0) == 0) {
-        out.push_back(parse_age_line(line, true));
-      } else if (line.rfind("age1", 0) == 0) {
-        out.push_back(parse_age_line(line, false));
-      } else if (line.rfind("ssh-rsa ", 0) == 0) {
-        std::string rest = line.substr(8);
-        out.push_back(parse_ssh_rsa(rest.substr(0, rest.find(' ')), options));
-      } else if (line.rfind("ssh-", 0) == 0 || line.rfind("ecdsa-", 0) == 0 || line.rfind("sk-", 0) == 0) {
-        fail(code::kKeyUnsupported, "only ssh-rsa OpenSSH public keys are supported for .fsec files");
-      } else if (line.rfind("AGE-PLUGIN-", 0) == 0) {
-        fail(code::kKeyUnsupported, "age plugin identities are not supported");
+      if (line.rfind("-----BEGIN ", 0) == 0) {
+        // The block runs to its matching END line.
+        std::string end_marker = "-----END " + line.substr(11);
+        size_t block_end = std::string::npos;
+        for (size_t pos = start; pos < data.size;) {
+          const uint8_t* next = static_cast<const uint8_t*>(std::memchr(data.data + pos, '\n', data.size - pos));
+          size_t stop = next ? static_cast<size_t>(next - data.data) : data.size;
+          std::string candidate = trim(std::string(reinterpret_cast<const char*>(data.data + pos), stop - pos));
+          ++line_no;
+          pos = stop + 1;
+          bool is_end = candidate == end_marker;
+          OPENSSL_cleanse(candidate.data(), candidate.size());
+          if (is_end) {
+            block_end = stop;
+            start = pos;
+            break;
+          }
+        }
+        if (block_end == std::string::npos) fail(code::kKeyInvalid, "a PEM block has no END line");
+        out.push_back(parse_pem(ByteView(data.data + line_start, block_end - line_start), options)[0]);
+      } else if (has_pem && !is_key_line(line)) {
+        // explanatory text beside PEM blocks
       } else {
-        fail(code::kKeyInvalid, "not a key: expected PEM, ssh-rsa, age1… or AGE-SECRET-KEY-1…");
+        out.push_back(parse_key_line(line, options));
       }
     } catch (const Error& e) {
       OPENSSL_cleanse(line.data(), line.size());
@@ -233,7 +285,7 @@ std::vector<std::shared_ptr<Key>> parse_lines(ByteView data, const ParseOptions&
     OPENSSL_cleanse(line.data(), line.size());
   }
   if (out.empty()) fail(code::kKeyInvalid, "no key found");
-  return out;
+  return without_redundant_public_keys(std::move(out));
 }
 
 std::string bio_text(BIO* bio) {
@@ -334,11 +386,10 @@ std::vector<std::shared_ptr<Key>> parse(ByteView data, const ParseOptions& optio
       fail(code::kKeyPassphraseRequired, "the identity file is passphrase-encrypted: a passphrase is required");
     }
     SecureBuffer inner = age::decrypt_with_passphrase(data, *options.passphrase, options.max_scrypt_log_n);
-    return parse_lines(inner, options);
+    return parse_text(inner, options);
   }
   if (data.data[0] == 0x30) return parse_der(data, options);
-  if (contains(data, "-----BEGIN ")) return parse_pem(data, options);
-  return parse_lines(data, options);
+  return parse_text(data, options);
 }
 
 std::shared_ptr<Key> generate_rsa(unsigned bits) {
