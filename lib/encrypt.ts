@@ -1,8 +1,7 @@
 // encryptFile: a file to a .fsec file, entirely in the native engine off the main thread.
-import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
-import { ArgumentError, FileError, fromFs, nativeCall } from './errors'
+import { ArgumentError, nativeCall } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { runJob } from './jobs'
 import { type KeyInput, loadRecipients } from './keys'
@@ -17,7 +16,7 @@ import {
   type RunOptions,
 } from './options'
 import { type PassphraseSource, withPassphrase } from './passphrase'
-import { assertOutputAbsent, defaultEncryptedPath, tempPathFor } from './paths'
+import { assertOutputAbsent, defaultEncryptedPath, statRegularFile, tempPathFor } from './paths'
 
 export interface RecipientOptions {
   /** Public (or private) keys to encrypt to; each one alone can decrypt. */
@@ -85,13 +84,7 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
   const output = options.output !== undefined ? resolve(options.output) : defaultEncryptedPath(source)
   if (output === source) throw new ArgumentError('the output must differ from the input')
 
-  let st
-  try {
-    st = await stat(source)
-  } catch (e) {
-    throw fromFs(e, source)
-  }
-  if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${source} is not a regular file`, { path: source })
+  const st = await statRegularFile(source)
   if (!options.overwrite) await assertOutputAbsent(output)
 
   const metadata = encodeMetadata(metadataForFile(source, st, options))

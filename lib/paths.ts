@@ -2,10 +2,11 @@
 // final rename is atomic and plaintext never passes through another file system) and carry a
 // recognisable suffix so leftovers from a crash can be found and removed.
 import { randomBytes } from 'node:crypto'
-import { lstat } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
+import { lstat, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 
-import { OutputExistsError, fromFs } from './errors'
+import { FileError, OutputExistsError, fromFs } from './errors'
 
 export const ENCRYPTED_EXTENSION = '.fsec'
 export const TEMP_SUFFIX = '.fsec-tmp'
@@ -43,4 +44,16 @@ export async function assertOutputAbsent(output: string): Promise<void> {
     throw fromFs(e, output)
   }
   throw new OutputExistsError('FSEC_OUTPUT_EXISTS', `${output} already exists`, { path: output })
+}
+
+/** Stats an input that must be a regular file (FileNotFoundError / FileError otherwise). */
+export async function statRegularFile(path: string): Promise<Stats> {
+  let st: Stats
+  try {
+    st = await stat(path)
+  } catch (e) {
+    throw fromFs(e, path)
+  }
+  if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${path} is not a regular file`, { path })
+  return st
 }

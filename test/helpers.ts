@@ -1,7 +1,10 @@
 // Shared test helpers: scratch folders, the shared test-vector folder, small file utilities.
+import { strict as assert } from 'node:assert'
 import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+
+import { FilesecError } from '../lib'
 
 /** A fresh folder, removed after the current suite. Call inside describe(). */
 export function scratchDir(prefix = 'filesec-test-'): () => string {
@@ -42,4 +45,24 @@ export function describeWithVectors(title: string, sub: string, fn: (dir: string
 /** Names in `dir` that look like filesec temporary files. */
 export function leftoverTempFiles(dir: string): string[] {
   return readdirSync(dir).filter((n) => n.endsWith('.fsec-tmp'))
+}
+
+/** Awaits a rejection and checks its class and stable code; returns the error. */
+export async function rejectsWith(p: Promise<unknown>, Class: abstract new (...a: never[]) => Error, code: string): Promise<FilesecError> {
+  let caught: unknown
+  try {
+    await p
+  } catch (e) {
+    caught = e
+  }
+  assert.ok(caught !== undefined, `expected a rejection with ${Class.name} (${code}), but it resolved`)
+  const err = caught as Error
+  assert.ok(
+    err instanceof Class,
+    `expected ${Class.name} (${code}), got ${err?.constructor?.name}: ${(err as FilesecError)?.code} ${err?.message}`,
+  )
+  assert.ok(err instanceof FilesecError, 'every filesec error is a FilesecError')
+  assert.equal((err as FilesecError).code, code, `code of: ${err.message}`)
+  assert.ok(err.message.length > 0)
+  return err as FilesecError
 }

@@ -30,7 +30,7 @@ import {
   writePublicKey,
   WrongKeyError,
 } from '../lib'
-import { describeWithVectors, leftoverTempFiles, scratchDir } from './helpers'
+import { describeWithVectors, leftoverTempFiles, rejectsWith, scratchDir } from './helpers'
 
 // ---------------------------------------------------------------------------------------------
 // Local helpers
@@ -110,24 +110,6 @@ function sha256hex(data: Buffer): string {
 }
 
 /** Asserts that `p` rejects with an instance of `Class` carrying `code`. */
-async function rejectsWith(p: Promise<unknown>, Class: abstract new (...a: never[]) => Error, code: string): Promise<FilesecError> {
-  let caught: unknown
-  try {
-    await p
-  } catch (e) {
-    caught = e
-  }
-  assert.ok(caught !== undefined, `expected a rejection with ${Class.name} (${code}), but it resolved`)
-  const err = caught as Error
-  assert.ok(
-    err instanceof Class,
-    `expected ${Class.name} (${code}), got ${err?.constructor?.name}: ${(err as FilesecError)?.code} ${err?.message}`,
-  )
-  assert.ok(err instanceof FilesecError, 'every filesec error is a FilesecError')
-  assert.equal((err as FilesecError).code, code, `code of: ${err.message}`)
-  assert.ok(err.message.length > 0)
-  return err as FilesecError
-}
 
 let counter = 0
 /**

@@ -10,7 +10,6 @@ import {
   ArgumentError,
   decryptFile,
   encryptFile,
-  FilesecError,
   generateKeyPair,
   inspect,
   type Key,
@@ -21,25 +20,8 @@ import {
   writePrivateKey,
   writePublicKey,
 } from '../lib'
-import { leftoverTempFiles, scratchDir } from './helpers'
+import { leftoverTempFiles, rejectsWith, scratchDir } from './helpers'
 
-async function rejectsWith(p: Promise<unknown>, Class: abstract new (...a: never[]) => Error, code: string): Promise<FilesecError> {
-  let caught: unknown
-  try {
-    await p
-  } catch (e) {
-    caught = e
-  }
-  assert.ok(caught !== undefined, `expected a rejection with ${Class.name} (${code}), but it resolved`)
-  const err = caught as Error
-  assert.ok(
-    err instanceof Class,
-    `expected ${Class.name} (${code}), got ${err?.constructor?.name}: ${(err as FilesecError)?.code} ${err?.message}`,
-  )
-  assert.ok(err instanceof FilesecError)
-  assert.equal((err as FilesecError).code, code, err.message)
-  return err as FilesecError
-}
 
 interface Pair {
   publicKey: Key

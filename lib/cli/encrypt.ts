@@ -1,20 +1,17 @@
 // filesec encrypt: FILE to FILE.fsec, for recipients' public keys or for a passphrase.
-import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
 import {
   encryptFile,
   type EncryptOptions,
   type EncryptResult,
-  FileError,
-  fromFs,
   type KeyInput,
   KeyPassphraseError,
   loadKeys,
-  OutputExistsError,
   type PassphraseSource,
   type RecipientInfo,
 } from '../index'
+import { assertOutputAbsent, statRegularFile } from '../paths'
 import { flag, int, list, str, UsageError } from './args'
 import {
   type Context,
@@ -41,17 +38,8 @@ export function describeRecipient(r: RecipientInfo): string {
 
 /** Checks the input and output before asking for a passphrase, so the user does not type it in vain. */
 async function preflight(input: string, output: string, overwrite: boolean): Promise<void> {
-  const source = resolve(input)
-  let st
-  try {
-    st = await stat(source)
-  } catch (e) {
-    throw fromFs(e, source)
-  }
-  if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${source} is not a regular file`, { path: source })
-  if (!overwrite && (await stat(output).then(() => true, () => false))) {
-    throw new OutputExistsError('FSEC_OUTPUT_EXISTS', `${resolve(output)} already exists`, { path: resolve(output) })
-  }
+  await statRegularFile(resolve(input))
+  if (!overwrite) await assertOutputAbsent(resolve(output))
 }
 
 const isPassphraseRequired = (e: unknown): boolean =>
