@@ -1,0 +1,555 @@
+'use strict'
+// npm run bench  (= node bench/run.js [--size 2G] [--runs 3] [--where shm,disk] [--only REGEX] [--keep])
+//
+// Encrypt/decrypt throughput of filesec against its peers and the dd copy limit, in /dev/shm
+// and on the project disk (bench/data/), every measurement in a fresh child process under
+// /usr/bin/time (peak RSS), `--runs` rounds, median wall time reported. Every decrypt output is
+// checked against the SHA-256 of the input. Writes the report to bench/results/latest.md.
+// See bench/README.md.
+const { spawnSync } = require('node:child_process')
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+
+const MiB = 1024 * 1024
+const ROOT = path.resolve(__dirname, '..')
+const NODE_OP = path.join(__dirname, 'node-op.js')
+const RESULTS = path.join(__dirname, 'results', 'latest.md')
+const TIME_BIN = '/usr/bin/time'
+const GB_PER_S_IN_MIB = 1e9 / MiB // "1 GB/s" target, 953.7 MiB/s
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const USAGE = `usage: node bench/run.js [options]        (npm run bench -- [options])
+  --size N      test file size, e.g. 2G (default), 512M, 100M, 1048576   (env BENCH_SIZE)
+  --runs N      rounds per row, median reported (default 3)               (env BENCH_RUNS)
+  --where LIST  locations: shm,disk (default both)                        (env BENCH_WHERE)
+  --only REGEX  only rows whose id matches, e.g. 'filesec|dd'  (ids: ${'dd, dd-fsync, filesec, filesec-nd, filesec-t1, stream, node-gcm, age, openssl'})
+  --keep        keep the test files (default: removed at the end)
+  --help`
+
+function parseSize(s) {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i.exec(String(s).trim())
+  if (!m) throw new Error(`bad size: ${s}`)
+  const mult = { '': 1, k: 1024, m: MiB, g: 1024 * MiB, t: 1024 * 1024 * MiB }[m[2].toLowerCase()]
+  return Math.round(Number(m[1]) * mult)
+}
+
+function parseArgs(argv) {
+  const o = {
+    size: parseSize(process.env.BENCH_SIZE || '2G'),
+    runs: Number(process.env.BENCH_RUNS || 3),
+    where: (process.env.BENCH_WHERE || 'shm,disk').split(','),
+    only: process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null,
+    keep: false,
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const value = () => {
+      if (a.includes('=')) return a.slice(a.indexOf('=') + 1)
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`)
+      return argv[++i]
+    }
+    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a
+    if (name === '--size') o.size = parseSize(value())
+    else if (name === '--runs') o.runs = Number(value())
+    else if (name === '--where') o.where = value().split(',')
+    else if (name === '--only') o.only = new RegExp(value())
+    else if (name === '--keep') o.keep = true
+    else if (name === '--help' || name === '-h') {
+      console.log(USAGE)
+      process.exit(0)
+    } else throw new Error(`unknown option ${a}\n${USAGE}`)
+  }
+  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer')
+  if (!(o.size > 0)) throw new Error('--size must be positive')
+  for (const w of o.where) if (w !== 'shm' && w !== 'disk') throw new Error(`--where: unknown location ${w}`)
+  return o
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function have(bin) {
+  return spawnSync('sh', ['-c', `command -v "${bin}"`], { stdio: 'ignore' }).status === 0
+}
+
+function firstLine(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' })
+  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split('\n')[0] : '?'
+}
+
+function rm(p) {
+  fs.rmSync(p, { force: true, recursive: true })
+}
+
+function sync() {
+  spawnSync('sync', [], { stdio: 'ignore' })
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+function readThrough(file) {
+  const buf = Buffer.allocUnsafe(4 * MiB)
+  const fd = fs.openSync(file, 'r')
+  try {
+    while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+function sha256File(file) {
+  const h = crypto.createHash('sha256')
+  const buf = Buffer.allocUnsafe(4 * MiB)
+  const fd = fs.openSync(file, 'r')
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n))
+  } finally {
+    fs.closeSync(fd)
+  }
+  return h.digest('hex')
+}
+
+// Writes `size` random bytes to `file`, returning their SHA-256.
+function makeRandomFile(file, size) {
+  const h = crypto.createHash('sha256')
+  const buf = Buffer.allocUnsafe(16 * MiB)
+  const fd = fs.openSync(file, 'w')
+  try {
+    for (let done = 0; done < size; ) {
+      const n = Math.min(buf.length, size - done)
+      crypto.randomFillSync(buf, 0, n)
+      h.update(buf.subarray(0, n))
+      fs.writeSync(fd, buf, 0, n)
+      done += n
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+  return h.digest('hex')
+}
+
+function fmt(x, digits = 0) {
+  return x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits)
+}
+
+// Warns when dist/ is older than lib/ (the bench loads dist/index.js).
+function checkDist() {
+  const libDir = path.join(ROOT, 'lib')
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+    throw new Error('dist/index.js is missing: run `npx tsc -p tsconfig.json` (npm run build:ts) first')
+  }
+  const stale = fs
+    .readdirSync(libDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .filter((f) => {
+      const js = path.join(ROOT, 'dist', f.replace(/\.ts$/, '.js'))
+      return !fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(libDir, f)).mtimeMs
+    })
+  if (stale.length > 0) {
+    console.warn(`WARNING: dist/ is older than lib/ (${stale.join(', ')}): run \`npx tsc -p tsconfig.json\` first.`)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is measured. Each tool gives the argv of one child process per operation.
+
+function defineTools(ctx) {
+  const node = (op, input, output, ...kv) => [process.execPath, NODE_OP, op, input, output, ...kv]
+  const threads = Math.max(1, Math.min(4, os.availableParallelism()))
+  return [
+    {
+      id: 'dd',
+      label: 'dd bs=1M copy (limit)',
+      ops: { copy: (i, o) => ['dd', `if=${i}`, `of=${o}`, 'bs=1M', 'status=none'] },
+      needs: ['dd'],
+      install: 'apt-get install coreutils',
+    },
+    {
+      id: 'dd-fsync',
+      label: 'dd bs=1M conv=fsync copy (limit)',
+      where: ['disk'],
+      fsync: true,
+      ops: { copy: (i, o) => ['dd', `if=${i}`, `of=${o}`, 'bs=1M', 'conv=fsync', 'status=none'] },
+      needs: ['dd'],
+      install: 'apt-get install coreutils',
+    },
+    {
+      id: 'filesec',
+      label: `filesec encryptFile/decryptFile (default: durable, threads ${threads})`,
+      fsync: true,
+      ops: {
+        encrypt: (i, o) => node('file-encrypt', i, o, `to=${ctx.recipient}`),
+        decrypt: (i, o) => node('file-decrypt', i, o, `identity=${ctx.identityFile}`),
+      },
+    },
+    {
+      id: 'filesec-nd',
+      label: `filesec file, durable: false (threads ${threads})`,
+      ops: {
+        encrypt: (i, o) => node('file-encrypt', i, o, `to=${ctx.recipient}`, 'durable=false'),
+        decrypt: (i, o) => node('file-decrypt', i, o, `identity=${ctx.identityFile}`, 'durable=false'),
+      },
+    },
+    {
+      id: 'filesec-t1',
+      label: 'filesec file, durable: false, threads: 1',
+      ops: {
+        encrypt: (i, o) => node('file-encrypt', i, o, `to=${ctx.recipient}`, 'durable=false', 'threads=1'),
+        decrypt: (i, o) => node('file-decrypt', i, o, `identity=${ctx.identityFile}`, 'durable=false', 'threads=1'),
+      },
+    },
+    {
+      id: 'stream',
+      label: 'filesec stream API pipeline (1 MiB hwm)',
+      ops: {
+        encrypt: (i, o) => node('stream-encrypt', i, o, `to=${ctx.recipient}`),
+        decrypt: (i, o) => node('stream-decrypt', i, o, `identity=${ctx.identityFile}`),
+      },
+    },
+    {
+      id: 'node-gcm',
+      label: 'Node crypto aes-256-gcm pipeline (1 MiB hwm)',
+      ops: {
+        encrypt: (i, o) => node('gcm-encrypt', i, o, `key=${ctx.gcmKey}`, `iv=${ctx.gcmIv}`),
+        decrypt: (i, o) => node('gcm-decrypt', i, o, `key=${ctx.gcmKey}`, `iv=${ctx.gcmIv}`),
+      },
+    },
+    {
+      id: 'age',
+      label: 'age (X25519)',
+      ops: {
+        encrypt: (i, o) => ['age', '-r', ctx.ageRecipient, '-o', o, i],
+        decrypt: (i, o) => ['age', '-d', '-i', ctx.ageIdentityFile, '-o', o, i],
+      },
+      needs: ['age', 'age-keygen'],
+      install: 'apt-get install age',
+    },
+    {
+      id: 'openssl',
+      label: 'openssl enc -aes-256-ctr -pbkdf2 -bufsize 1MiB',
+      ops: {
+        encrypt: (i, o) => ['openssl', 'enc', '-aes-256-ctr', '-pbkdf2', '-pass', 'pass:filesec-bench', '-bufsize', '1048576', '-in', i, '-out', o],
+        decrypt: (i, o) => ['openssl', 'enc', '-d', '-aes-256-ctr', '-pbkdf2', '-pass', 'pass:filesec-bench', '-bufsize', '1048576', '-in', i, '-out', o],
+      },
+      needs: ['openssl'],
+      install: 'apt-get install openssl',
+    },
+  ]
+}
+
+class Interrupted extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// One measurement: a fresh child process, timed from the parent (wall), under /usr/bin/time
+// (peak RSS, CPU, minor page faults). First the output is removed, dirty pages are written
+// back (sync) and the input is read once so it is hot in the page cache (the VM's DAMON
+// reclaim may evict cold file pages between rounds).
+
+function measure(argv, input, output, timeFile) {
+  rm(output)
+  sync()
+  readThrough(input)
+  const full = fs.existsSync(TIME_BIN) ? [TIME_BIN, '-o', timeFile, '-f', '%e %M %U %S %R', ...argv] : argv
+  rm(timeFile)
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * MiB })
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9
+  if (r.error) throw r.error
+  if (r.signal === 'SIGINT' || r.signal === 'SIGTERM') throw new Interrupted(r.signal)
+  if (r.status !== 0) {
+    const msg = `${r.stderr || ''}${r.stdout || ''}`.trim().split('\n').slice(-3).join(' | ')
+    throw new Error(`exit ${r.status ?? r.signal}: ${msg || argv.join(' ')}`)
+  }
+  const m = { wallS, rssMiB: null, userS: null, sysS: null, faults: null, opS: null }
+  if (fs.existsSync(timeFile)) {
+    const parts = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number)
+    m.rssMiB = parts[1] / 1024
+    m.userS = parts[2]
+    m.sysS = parts[3]
+    m.faults = parts[4]
+  }
+  const last = (r.stdout || '').trim().split('\n').pop()
+  if (last && last.startsWith('{')) m.opS = JSON.parse(last).opMs / 1000
+  return m
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function main() {
+  const o = parseArgs(process.argv.slice(2))
+  checkDist()
+  const sizeMiB = o.size / MiB
+  const haveTime = fs.existsSync(TIME_BIN)
+  const filesec = require(path.join(ROOT, 'dist', 'index.js'))
+
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'filesec-bench-'))
+  const dirs = {
+    shm: path.join('/dev/shm', `filesec-bench-${process.pid}`),
+    disk: path.join(__dirname, 'data', `run-${process.pid}`),
+  }
+  const cleanup = () => {
+    rm(scratch)
+    if (!o.keep) for (const w of o.where) rm(dirs[w])
+  }
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      cleanup()
+      process.exit(130)
+    })
+  }
+
+  return run(o, { filesec, scratch, dirs, sizeMiB, haveTime })
+    .catch((e) => {
+      if (e instanceof Interrupted) {
+        console.error(`interrupted (${e.message})`)
+        return 130
+      }
+      console.error(e && e.stack ? e.stack : e)
+      return 2
+    })
+    .then((code) => {
+      cleanup()
+      process.exitCode = code
+    })
+}
+
+async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
+  // Keys: filesec's own X25519 pair for filesec, age-keygen's for age, random key/IV for Node GCM.
+  const pair = await filesec.generateKeyPair('x25519')
+  const ctx = {
+    recipient: pair.publicKey.publicText,
+    identityFile: path.join(scratch, 'filesec-identity.txt'),
+    ageIdentityFile: path.join(scratch, 'age-identity.txt'),
+    ageRecipient: null,
+    gcmKey: crypto.randomBytes(32).toString('hex'),
+    gcmIv: crypto.randomBytes(12).toString('hex'),
+  }
+  await filesec.writePrivateKey(pair.privateKey, ctx.identityFile, { unprotected: true })
+  if (have('age-keygen')) {
+    spawnSync('age-keygen', ['-o', ctx.ageIdentityFile], { stdio: 'ignore' })
+    ctx.ageRecipient = firstLine('age-keygen', ['-y', ctx.ageIdentityFile])
+  }
+  const tools = defineTools(ctx).filter((t) => !o.only || o.only.test(t.id))
+  const timeFile = path.join(scratch, 'time.txt')
+
+  const env = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`,
+    mem: `${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`,
+    kernel: os.release(),
+    node: process.version,
+    filesec: `${filesec.versions.filesec} (${filesec.versions.openssl})`,
+    age: have('age') ? firstLine('age', ['--version']) : 'not installed',
+    openssl: have('openssl') ? firstLine('openssl', ['version']) : 'not installed',
+  }
+  console.log(`filesec bench: ${sizeMiB.toFixed(0)} MiB, ${o.runs} runs, ${o.where.join(' + ')}; ${env.cpu}, node ${env.node}`)
+  if (!haveTime) console.log(`NOTE: ${TIME_BIN} not found, no peak RSS/CPU columns (apt-get install time)`)
+
+  // The test file: random bytes, made once, copied to every location, hashed once.
+  const inputs = {}
+  let inputHash = null
+  for (const w of o.where) {
+    fs.mkdirSync(dirs[w], { recursive: true })
+    inputs[w] = path.join(dirs[w], 'input.bin')
+    if (inputHash === null) {
+      process.stdout.write(`making ${sizeMiB.toFixed(0)} MiB of random data in ${inputs[w]} ... `)
+      inputHash = makeRandomFile(inputs[w], o.size)
+      console.log(`sha256 ${inputHash.slice(0, 16)}…`)
+    } else {
+      fs.copyFileSync(inputs[o.where[0]], inputs[w])
+    }
+  }
+  sync()
+
+  // rows[key] = { tool, where, op, samples: [], status }
+  const rows = new Map()
+  const key = (w, id, op) => `${w}/${id}/${op}`
+  for (const w of o.where) {
+    for (const t of tools) {
+      if (t.where && !t.where.includes(w)) continue
+      const missing = (t.needs || []).filter((b) => !have(b))
+      for (const op of Object.keys(t.ops)) {
+        rows.set(key(w, t.id, op), {
+          tool: t,
+          where: w,
+          op,
+          samples: [],
+          status: missing.length ? `not installed (${missing.join(', ')}: ${t.install})` : null,
+        })
+      }
+    }
+  }
+
+  // Rounds: every row once per round (spreads the VM's noise over all rows alike). Per tool:
+  // encrypt -> decrypt the fresh ciphertext -> verify -> remove. The tool order rotates from
+  // round to round: on this VM the cost of a run depends on how much memory the previous runs
+  // freed just before (see README), so no tool should always get the same position.
+  for (let round = 1; round <= o.runs; round++) {
+    const start = Math.floor(((round - 1) * tools.length) / o.runs) % tools.length
+    const order = [...tools.slice(start), ...tools.slice(0, start)]
+    for (const w of o.where) {
+      for (const t of order) {
+        if (t.where && !t.where.includes(w)) continue
+        const enc = path.join(dirs[w], `${t.id}.enc`)
+        const dec = path.join(dirs[w], `${t.id}.dec`)
+        let encOk = true
+        for (const op of Object.keys(t.ops)) {
+          const row = rows.get(key(w, t.id, op))
+          if (row.status) continue
+          if (op === 'decrypt' && !encOk) continue
+          const input = op === 'decrypt' ? enc : inputs[w]
+          const output = op === 'encrypt' ? enc : dec
+          const label = `[${round}/${o.runs}] ${w.padEnd(4)} ${t.id.padEnd(10)} ${op.padEnd(7)}`
+          // Let the event loop run between measurements, so SIGINT/SIGTERM handlers clean up.
+          await new Promise((resolve) => setImmediate(resolve))
+          try {
+            const m = measure(t.ops[op](input, output), input, output, timeFile)
+            if (op === 'decrypt') {
+              const got = sha256File(output)
+              if (got !== inputHash) throw new Error(`VERIFY FAILED: decrypted output sha256 ${got} differs from the input ${inputHash}`)
+            }
+            row.samples.push(m)
+            console.log(`${label} ${fmt(m.wallS, 3)} s  ${fmt(sizeMiB / m.wallS)} MiB/s  rss ${fmt(m.rssMiB, 1)} MiB${op === 'decrypt' ? '  verified' : ''}`)
+          } catch (e) {
+            if (e instanceof Interrupted) throw e
+            row.status = `FAILED: ${e.message}`
+            console.log(`${label} ${row.status}`)
+            if (op === 'encrypt') encOk = false
+          }
+          if (op !== 'encrypt') rm(output)
+        }
+        rm(enc)
+        rm(`${enc}.tag`)
+      }
+    }
+  }
+
+  const report = buildReport(o, env, rows, key, sizeMiB, haveTime)
+  console.log(`\n${report}`)
+  fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
+  fs.writeFileSync(RESULTS, `${report}\n`)
+  console.log(`written to ${path.relative(process.cwd(), RESULTS)}`)
+  const broken = [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED'))
+  return broken ? 1 : 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report: the table, then the targets.
+
+function buildReport(o, env, rows, key, sizeMiB, haveTime) {
+  const stat = (r) => {
+    if (!r || r.status || r.samples.length === 0) return null
+    const walls = r.samples.map((s) => s.wallS)
+    const wallS = median(walls)
+    const mid = r.samples.find((s) => s.wallS === wallS) ?? r.samples[0]
+    const opS = r.samples.every((s) => s.opS !== null) ? median(r.samples.map((s) => s.opS)) : null
+    const rss = r.samples.map((s) => s.rssMiB).filter((x) => x !== null)
+    return {
+      wallS,
+      mibs: sizeMiB / wallS,
+      min: sizeMiB / Math.max(...walls),
+      max: sizeMiB / Math.min(...walls),
+      opMibs: opS ? sizeMiB / opS : null,
+      rssMiB: rss.length ? Math.max(...rss) : null,
+      userS: mid.userS,
+      sysS: mid.sysS,
+      faults: mid.faults,
+      cpuPct: mid.userS !== null ? (100 * (mid.userS + mid.sysS)) / mid.wallS : null,
+    }
+  }
+  const get = (w, id, op) => stat(rows.get(key(w, id, op)))
+
+  const lines = []
+  lines.push(`## filesec benchmark (${sizeMiB.toFixed(0)} MiB file, median of ${o.runs} runs)`)
+  lines.push('')
+  lines.push(`${env.date}; ${env.cpu}, ${env.mem} RAM, Linux ${env.kernel}; Node ${env.node}; filesec ${env.filesec}; ` +
+    `${env.openssl}; age ${env.age}. Produced by \`npm run bench -- --size ${sizeMiB.toFixed(0)}M --runs ${o.runs}\`.`)
+  lines.push('')
+  lines.push('shm = input and output in /dev/shm (tmpfs); disk = input and output in bench/data/ on the project disk ' +
+    '(input hot in the page cache, output to the page cache; `sync` before every run). Wall time of the whole child ' +
+    'process (Node start-up included); "op only" = the operation timed inside the Node child. ' +
+    '"× dd" = tool time ÷ dd copy time of the same location (rows that fsync: also ÷ dd conv=fsync); ' +
+    '"× Node", "× age" = throughput ÷ that of the Node crypto pipeline / age, same operation and location. ' +
+    'Peak RSS = max over runs (`/usr/bin/time %M`); CPU %, user / sys seconds and minor page faults are those of the median run. Every decrypt output was verified against the input SHA-256.')
+  lines.push('')
+  lines.push('| where | tool | op | MiB/s | min–max MiB/s | op only MiB/s | × dd time | × Node pipeline | × age | peak RSS MiB | CPU % | user / sys s | minor faults |')
+  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+  for (const r of rows.values()) {
+    const { tool: t, where: w, op } = r
+    const s = stat(r)
+    if (!s) {
+      lines.push(`| ${w} | ${t.label} | ${op} | ${r.status ?? 'no data'} | | | | | | | | | |`)
+      continue
+    }
+    const dd = get(w, 'dd', 'copy')
+    const ddSync = get(w, 'dd-fsync', 'copy')
+    let xdd = dd ? fmt(s.wallS / dd.wallS, 2) : '–'
+    if (t.fsync && ddSync && t.id !== 'dd-fsync') xdd += ` (÷ dd fsync ${fmt(s.wallS / ddSync.wallS, 2)})`
+    const gcm = op !== 'copy' ? get(w, 'node-gcm', op) : null
+    const age = op !== 'copy' ? get(w, 'age', op) : null
+    lines.push(
+      `| ${w} | ${t.label} | ${op} | **${fmt(s.mibs)}** | ${fmt(s.min)}–${fmt(s.max)} | ${fmt(s.opMibs)} | ${xdd} | ` +
+        `${gcm ? fmt(s.mibs / gcm.mibs, 2) : '–'} | ${age ? fmt(s.mibs / age.mibs, 2) : '–'} | ` +
+        `${haveTime ? fmt(s.rssMiB, 1) : 'n/a'} | ${haveTime ? fmt(s.cpuPct) : 'n/a'} | ` +
+        `${haveTime ? `${fmt(s.userS, 2)} / ${fmt(s.sysS, 2)}` : 'n/a'} | ${haveTime ? fmt(s.faults) : 'n/a'} |`,
+    )
+  }
+
+  // Targets, from this run's numbers only.
+  lines.push('')
+  lines.push('### Targets')
+  lines.push('')
+  lines.push('Peer ratios use the `durable: false` row (the peers do not fsync); the dd ratio is checked for both the ' +
+    'default durable row (against dd conv=fsync on disk, plain dd in /dev/shm where fsync is a no-op) and the ' +
+    '`durable: false` row (against plain dd).')
+  lines.push('')
+  const verdict = (ok) => (ok === null ? 'n/a ' : ok ? 'PASS' : 'MISS')
+  const target = (ok, text) => lines.push(`- ${verdict(ok)} ${text}`)
+  const ratio = (a, b) => (a && b ? fmt(a / b, 2) : '–')
+  for (const w of o.where) {
+    for (const op of ['encrypt', 'decrypt']) {
+      const nd = get(w, 'filesec-nd', op)
+      const def = get(w, 'filesec', op)
+      const gcm = get(w, 'node-gcm', op)
+      const age = get(w, 'age', op)
+      const st = get(w, 'stream', op)
+      const dd = get(w, 'dd', 'copy')
+      const ddRef = w === 'disk' ? get(w, 'dd-fsync', 'copy') : dd
+      const ddRefName = w === 'disk' ? 'dd conv=fsync' : 'dd'
+      // null (n/a) when a side is missing; the row table says why (not installed / FAILED).
+      const check = (a, b, ok) => (a && b ? ok(a, b) : null)
+      target(check(nd, gcm, (a, b) => a.mibs >= 2 * b.mibs),
+        `${w} ${op}: filesec (durable: false) ≥ 2× Node crypto pipeline: ${fmt(nd?.mibs)} vs ${fmt(gcm?.mibs)} MiB/s = ${ratio(nd?.mibs, gcm?.mibs)}×`)
+      target(check(nd, age, (a, b) => a.mibs >= 2 * b.mibs),
+        `${w} ${op}: filesec (durable: false) ≥ 2× age: ${fmt(nd?.mibs)} vs ${fmt(age?.mibs)} MiB/s = ${ratio(nd?.mibs, age?.mibs)}×`)
+      target(check(def, ddRef, (a, b) => a.wallS <= 1.3 * b.wallS),
+        `${w} ${op}: filesec default (durable) time ≤ 1.3× ${ddRefName} copy: ${fmt(def?.wallS, 2)} s vs ${fmt(ddRef?.wallS, 2)} s = ${ratio(def?.wallS, ddRef?.wallS)}×`)
+      target(check(nd, dd, (a, b) => a.wallS <= 1.3 * b.wallS),
+        `${w} ${op}: filesec (durable: false) time ≤ 1.3× dd copy: ${fmt(nd?.wallS, 2)} s vs ${fmt(dd?.wallS, 2)} s = ${ratio(nd?.wallS, dd?.wallS)}×`)
+      target(st ? st.mibs >= GB_PER_S_IN_MIB : null,
+        `${w} ${op}: stream API ≥ 1 GB/s (${fmt(GB_PER_S_IN_MIB)} MiB/s): ${fmt(st?.mibs)} MiB/s (${st ? fmt(st.mibs / 1024, 2) : '–'} GiB/s)`)
+    }
+  }
+  const rssRows = [...rows.values()].filter((r) => ['filesec', 'filesec-nd', 'filesec-t1', 'stream'].includes(r.tool.id))
+  const rssMax = Math.max(...rssRows.map((r) => stat(r)?.rssMiB ?? -Infinity))
+  const worst = rssRows.find((r) => stat(r)?.rssMiB === rssMax)
+  target(haveTime && Number.isFinite(rssMax) ? rssMax < 100 : null,
+    `peak RSS < 100 MiB in every filesec row: max ${fmt(rssMax, 1)} MiB${worst ? ` (${worst.where} ${worst.tool.id} ${worst.op})` : ''}`)
+
+  const notRun = [...rows.values()].filter((r) => r.status && r.status.startsWith('not installed'))
+  if (notRun.length) {
+    lines.push('')
+    lines.push(`Not installed: ${[...new Set(notRun.map((r) => r.tool.label))].join(', ')}: \`apt-get install age time\` and run again.`)
+  }
+  return lines.join('\n')
+}
+
+main()
