@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -132,6 +134,10 @@ void pwritev_full(int fd, struct iovec* iov, int count, uint64_t offset, const s
 
 void preallocate(int fd, uint64_t size, const std::string& path) {
   if (size == 0) return;
+  // On tmpfs, fallocate allocates and zeroes every page that the write then fills again: about
+  // 15% slower for nothing (a full tmpfs still fails the write, cleanly).
+  struct statfs sfs;
+  if (::fstatfs(fd, &sfs) == 0 && (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC)) return;
   if (::fallocate(fd, 0, 0, static_cast<off_t>(size)) == 0) return;
   int err = errno;
   if (err == EOPNOTSUPP || err == ENOSYS || err == EINVAL) return;

@@ -47,8 +47,8 @@ size_t preadv_full(int fd, struct iovec* iov, int count, uint64_t offset, const 
 void pwrite_full(int fd, const uint8_t* buf, size_t size, uint64_t offset, const std::string& path);
 void pwritev_full(int fd, struct iovec* iov, int count, uint64_t offset, const std::string& path);
 
-// Reserves space for the output up front where the file system supports it, so a full disk is
-// reported before any work is done. Silently does nothing where unsupported.
+// Reserves space for the output up front where the file system supports it (not tmpfs), so a
+// full disk is reported before any work is done. Silently does nothing where unsupported.
 void preallocate(int fd, uint64_t size, const std::string& path);
 
 void fdatasync_checked(int fd, const std::string& path);
