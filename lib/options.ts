@@ -19,14 +19,17 @@ export interface RunOptions {
   signal?: AbortSignal
   /** Called about every 100 ms on long work, and once at the end. */
   onProgress?: (progress: Progress) => void
-  /** Worker threads for file-to-file work (default: the number of CPUs, at most 4). */
+  /**
+   * Native worker threads that read and encrypt or decrypt, for file-to-file work; one more
+   * thread writes (default: CPUs − 1, from 1 to 4).
+   */
   threads?: number
   /** fsync the output and its folder before reporting success (default true). */
   durable?: boolean
 }
 
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism()))
+  return Math.max(1, Math.min(4, availableParallelism() - 1))
 }
 
 export function checkRunOptions(o: RunOptions): void {

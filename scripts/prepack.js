@@ -10,7 +10,8 @@ const path = require('path')
 const root = path.join(__dirname, '..')
 
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
+  // Build logs go to stderr: `npm pack --json` keeps stdout for its JSON.
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 2, 2] })
   if (r.status !== 0) process.exit(r.status === null ? 1 : r.status)
 }
 

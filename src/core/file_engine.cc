@@ -8,9 +8,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <condition_variable>
+#include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "error.h"
 #include "fs_util.h"
@@ -27,15 +31,18 @@ int64_t now_ns() {
       .count();
 }
 
+// Throttled progress reports (called by the writer thread only).
 class Ticker {
  public:
   Ticker(const Control& control, uint64_t total) : control_(control), total_(total), last_(now_ns()) {}
   void add(uint64_t n) {
-    uint64_t done = done_.fetch_add(n) + n;
+    done_ += n;
     if (!control_.progress) return;
     int64_t now = now_ns();
-    int64_t last = last_.load();
-    if (now - last >= kProgressIntervalNs && last_.compare_exchange_strong(last, now)) control_.progress(done, total_);
+    if (now - last_ >= kProgressIntervalNs) {
+      last_ = now;
+      control_.progress(done_, total_);
+    }
   }
   void finish() {
     if (control_.progress) control_.progress(total_, total_);
@@ -44,8 +51,8 @@ class Ticker {
  private:
   const Control& control_;
   uint64_t total_;
-  std::atomic<uint64_t> done_{0};
-  std::atomic<int64_t> last_;
+  uint64_t done_ = 0;
+  int64_t last_;
 };
 
 // A page-aligned scratch buffer for one worker.
@@ -71,37 +78,148 @@ void check_cancelled(const Control& control) {
   }
 }
 
-// Runs `work(block)` for every block on `threads` threads (the caller's included). The first
-// exception stops every worker and is rethrown here.
-template <typename MakeWorker>
-void run_blocks(uint64_t blocks, unsigned threads, const Control& control, MakeWorker make_worker) {
-  std::atomic<uint64_t> next{0};
-  std::atomic<bool> stop{false};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto loop = [&]() {
+// Where a processed block goes: the byte ranges to write (in order) at a file offset.
+struct WriteJob {
+  AlignedBuffer* buffer = nullptr;
+  struct iovec iov[kChunksPerBlock];
+  int iov_count = 0;
+  uint64_t offset = 0;
+  uint64_t plaintext = 0;  // plaintext bytes the block accounts for (progress)
+};
+
+// Read-and-crypt workers feeding one writer. Workers claim blocks (chunk positions follow from
+// the block number, so no ordering is needed), fill a buffer from a small pool and queue it; the
+// calling thread writes the queued blocks and returns the buffers. One writer because the kernel
+// serialises writes to one file anyway: with two writing threads, 18-34% of samples were spent
+// spinning on the inode lock. Memory: (workers + 2) buffers, whatever the file size.
+class Pipeline {
+ public:
+  Pipeline(unsigned workers, size_t buffer_size, const Control& control) : control_(control) {
+    workers_ = std::max(1u, workers);
+    for (unsigned i = 0; i < workers_ + 2; ++i) {
+      pool_.push_back(std::make_unique<AlignedBuffer>(buffer_size));
+      free_.push_back(pool_.back().get());
+    }
+  }
+
+  // make_fill() runs once per worker thread and returns fill(block, job), which reads and
+  // processes a block into job.buffer and describes what to write. write(job) runs on the
+  // calling thread. The first exception anywhere stops everything and is rethrown here.
+  template <typename MakeFill, typename Write>
+  void run(uint64_t blocks, MakeFill make_fill, Write write) {
+    unsigned n = static_cast<unsigned>(std::max<uint64_t>(1, std::min<uint64_t>(workers_, blocks)));
+    running_ = n;
+    std::vector<std::thread> threads;
+    threads.reserve(n);
+    for (unsigned i = 0; i < n; ++i) threads.emplace_back([&]() { work(blocks, make_fill); });
     try {
-      auto work = make_worker();
-      while (!stop.load(std::memory_order_relaxed)) {
-        check_cancelled(control);
-        uint64_t b = next.fetch_add(1);
-        if (b >= blocks) break;
-        work(b);
+      while (true) {
+        WriteJob job;
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          ready_cv_.wait(lock, [&] { return stop_ || !ready_.empty() || running_ == 0; });
+          if (stop_ || ready_.empty()) break;
+          job = ready_.front();
+          ready_.pop_front();
+        }
+        check_cancelled(control_);
+        write(job);
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          free_.push_back(job.buffer);
+        }
+        free_cv_.notify_one();
       }
     } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-      stop = true;
+      record(std::current_exception());
     }
-  };
-  unsigned n = static_cast<unsigned>(std::max<uint64_t>(1, std::min<uint64_t>(threads, blocks)));
-  std::vector<std::thread> helpers;
-  helpers.reserve(n - 1);
-  for (unsigned i = 1; i < n; ++i) helpers.emplace_back(loop);
-  loop();
-  for (auto& t : helpers) t.join();
-  if (error) std::rethrow_exception(error);
-}
+    for (auto& t : threads) t.join();
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  template <typename MakeFill>
+  void work(uint64_t blocks, MakeFill& make_fill) {
+    try {
+      auto fill = make_fill();
+      while (true) {
+        AlignedBuffer* buffer;
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          free_cv_.wait(lock, [&] { return stop_ || !free_.empty(); });
+          if (stop_) break;
+          buffer = free_.front();
+          free_.pop_front();
+        }
+        uint64_t block = next_.fetch_add(1);
+        if (block >= blocks) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          free_.push_back(buffer);
+          break;
+        }
+        check_cancelled(control_);
+        WriteJob job;
+        job.buffer = buffer;
+        fill(block, job);
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          ready_.push_back(job);
+        }
+        ready_cv_.notify_one();
+      }
+    } catch (...) {
+      record(std::current_exception());
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      --running_;
+    }
+    ready_cv_.notify_all();
+  }
+
+  void record(std::exception_ptr e) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = e;
+      stop_ = true;
+    }
+    ready_cv_.notify_all();
+    free_cv_.notify_all();
+  }
+
+  const Control& control_;
+  unsigned workers_ = 1;
+  std::vector<std::unique_ptr<AlignedBuffer>> pool_;
+  std::mutex mutex_;
+  std::condition_variable free_cv_;
+  std::condition_variable ready_cv_;
+  std::deque<AlignedBuffer*> free_;
+  std::deque<WriteJob> ready_;
+  std::atomic<uint64_t> next_{0};
+  unsigned running_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+// Starts writeback of what has been written so far, every 64 MiB, so the final fdatasync of a
+// durable output only waits for the tail instead of the whole file.
+class WritebackStarter {
+ public:
+  WritebackStarter(int fd, bool enabled) : fd_(fd), enabled_(enabled) {}
+  void wrote(uint64_t bytes) {
+    if (!enabled_) return;
+    pending_ += bytes;
+    if (pending_ >= (64u << 20)) {
+      fs::start_writeback(fd_);
+      pending_ = 0;
+    }
+  }
+
+ private:
+  int fd_;
+  bool enabled_;
+  uint64_t pending_ = 0;
+};
 
 bool same_timestamp(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
@@ -183,33 +301,45 @@ Result encrypt_file(EncryptRequest& request, const Control& control) {
   fs::pwrite_full(out.get(), scheme.prefix(), scheme.prefix_size(), header_size, request.output.temp_path);
 
   Ticker ticker(control, size);
+  WritebackStarter writeback(out.get(), request.output.durable);
   const uint64_t blocks = (chunks + kChunksPerBlock - 1) / kChunksPerBlock;
   const uint64_t body_offset = header_size + scheme.prefix_size();
-  run_blocks(blocks, control.threads, control, [&]() {
-    auto buffer = std::make_shared<AlignedBuffer>(kChunksPerBlock * sealed);
-    std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
-    return [&, buffer, cipher](uint64_t block) {
-      uint64_t first = block * kChunksPerBlock;
-      uint64_t count = std::min(kChunksPerBlock, chunks - first);
-      struct iovec iov[kChunksPerBlock];
-      uint64_t want = 0;
-      for (uint64_t i = 0; i < count; ++i) {
-        iov[i].iov_base = buffer->data + i * sealed;
-        iov[i].iov_len = chunk_length(first + i, chunks, size, cs);
-        want += iov[i].iov_len;
-      }
-      size_t got = fs::preadv_full(source.get(), iov, static_cast<int>(count), first * cs, request.source);
-      if (got != want) fail(code::kSourceChanged, request.source + " shrank while it was being read");
-      uint64_t out_size = 0;
-      for (uint64_t i = 0; i < count; ++i) {
-        uint64_t len = chunk_length(first + i, chunks, size, cs);
-        cipher->seal(first + i, first + i + 1 == chunks, buffer->data + i * sealed, len);
-        out_size += len + scheme.tag_size();
-      }
-      fs::pwrite_full(out.get(), buffer->data, out_size, body_offset + first * sealed, request.output.temp_path);
-      ticker.add(want);
-    };
-  });
+  Pipeline pipeline(control.threads, kChunksPerBlock * sealed, control);
+  pipeline.run(
+      blocks,
+      [&]() {
+        std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
+        return [&, cipher](uint64_t block, WriteJob& job) {
+          // Read the plaintext chunks into slots spaced a tag apart, seal them in place, and the
+          // block is one contiguous run of ciphertext.
+          uint8_t* data = job.buffer->data;
+          uint64_t first = block * kChunksPerBlock;
+          uint64_t count = std::min(kChunksPerBlock, chunks - first);
+          struct iovec iov[kChunksPerBlock];
+          uint64_t want = 0;
+          for (uint64_t i = 0; i < count; ++i) {
+            iov[i].iov_base = data + i * sealed;
+            iov[i].iov_len = chunk_length(first + i, chunks, size, cs);
+            want += iov[i].iov_len;
+          }
+          size_t got = fs::preadv_full(source.get(), iov, static_cast<int>(count), first * cs, request.source);
+          if (got != want) fail(code::kSourceChanged, request.source + " shrank while it was being read");
+          for (uint64_t i = 0; i < count; ++i) {
+            cipher->seal(first + i, first + i + 1 == chunks, data + i * sealed, chunk_length(first + i, chunks, size, cs));
+          }
+          job.iov[0].iov_base = data;
+          job.iov[0].iov_len = want + count * scheme.tag_size();
+          job.iov_count = 1;
+          job.offset = body_offset + first * sealed;
+          job.plaintext = want;
+        };
+      },
+      [&](WriteJob& job) {
+        uint64_t bytes = job.iov[0].iov_len;
+        fs::pwritev_full(out.get(), job.iov, job.iov_count, job.offset, request.output.temp_path);
+        writeback.wrote(bytes);
+        ticker.add(job.plaintext);
+      });
   check_source_unchanged(source.get(), st, request.source);
   commit_output(out, temp, request.output);
   ticker.finish();
@@ -261,34 +391,44 @@ Result decrypt_file(DecryptRequest& request, const Control& control) {
   fs::preallocate(out.get(), size, request.output.temp_path);
 
   Ticker ticker(control, size);
+  WritebackStarter writeback(out.get(), request.output.durable);
   const uint64_t blocks = (chunks + kChunksPerBlock - 1) / kChunksPerBlock;
-  run_blocks(blocks, control.threads, control, [&]() {
-    auto buffer = std::make_shared<AlignedBuffer>(kChunksPerBlock * sealed);
-    std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
-    return [&, buffer, cipher](uint64_t block) {
-      uint64_t first = block * kChunksPerBlock;
-      uint64_t count = std::min(kChunksPerBlock, chunks - first);
-      uint64_t in_size = 0;
-      for (uint64_t i = 0; i < count; ++i) in_size += chunk_length(first + i, chunks, size, cs) + scheme.tag_size();
-      if (fs::pread_full(source.get(), buffer->data, in_size, body_offset + first * sealed, request.source) != in_size) {
-        fail(code::kSourceChanged, request.source + " shrank while it was being read");
-      }
-      struct iovec iov[kChunksPerBlock];
-      uint64_t out_size = 0;
-      for (uint64_t i = 0; i < count; ++i) {
-        uint64_t len = chunk_length(first + i, chunks, size, cs);
-        if (!cipher->open(first + i, first + i + 1 == chunks, buffer->data + i * sealed, len)) {
-          fail(code::kPayloadTampered,
-               "chunk " + std::to_string(first + i) + " does not authenticate: the file was modified");
-        }
-        iov[i].iov_base = buffer->data + i * sealed;
-        iov[i].iov_len = len;
-        out_size += len;
-      }
-      fs::pwritev_full(out.get(), iov, static_cast<int>(count), first * cs, request.output.temp_path);
-      ticker.add(out_size);
-    };
-  });
+  Pipeline pipeline(control.threads, kChunksPerBlock * sealed, control);
+  pipeline.run(
+      blocks,
+      [&]() {
+        std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
+        return [&, cipher](uint64_t block, WriteJob& job) {
+          // Read the sealed chunks contiguously, open them in place, and write the plaintext
+          // parts (skipping the tags) in one gathered write.
+          uint8_t* data = job.buffer->data;
+          uint64_t first = block * kChunksPerBlock;
+          uint64_t count = std::min(kChunksPerBlock, chunks - first);
+          uint64_t in_size = 0;
+          for (uint64_t i = 0; i < count; ++i) in_size += chunk_length(first + i, chunks, size, cs) + scheme.tag_size();
+          if (fs::pread_full(source.get(), data, in_size, body_offset + first * sealed, request.source) != in_size) {
+            fail(code::kSourceChanged, request.source + " shrank while it was being read");
+          }
+          job.plaintext = 0;
+          for (uint64_t i = 0; i < count; ++i) {
+            uint64_t len = chunk_length(first + i, chunks, size, cs);
+            if (!cipher->open(first + i, first + i + 1 == chunks, data + i * sealed, len)) {
+              fail(code::kPayloadTampered,
+                   "chunk " + std::to_string(first + i) + " does not authenticate: the file was modified");
+            }
+            job.iov[i].iov_base = data + i * sealed;
+            job.iov[i].iov_len = len;
+            job.plaintext += len;
+          }
+          job.iov_count = static_cast<int>(count);
+          job.offset = first * cs;
+        };
+      },
+      [&](WriteJob& job) {
+        fs::pwritev_full(out.get(), job.iov, job.iov_count, job.offset, request.output.temp_path);
+        writeback.wrote(job.plaintext);
+        ticker.add(job.plaintext);
+      });
   check_source_unchanged(source.get(), st, request.source);
   commit_output(out, temp, request.output);
   ticker.finish();

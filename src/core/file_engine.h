@@ -1,8 +1,8 @@
-// File-to-file encryption and decryption of a chunked payload, run on the calling thread plus
-// helper threads. Chunk positions are computable from the chunk index alone, so each worker
-// claims a block of chunks, reads it with pread, seals or opens it in place and writes it with
-// pwrite: no ordering between workers, no per-chunk allocation, memory bounded by
-// threads × block size whatever the file size.
+// File-to-file encryption and decryption of a chunked payload. Chunk positions are computable
+// from the chunk index alone, so worker threads claim blocks of chunks in any order, read them
+// with pread, seal or open them in place, and hand them to one writer (the calling thread),
+// which writes them with pwrite at their offsets. No per-chunk allocation, no calls into JS;
+// memory is bounded by (workers + 2) block buffers whatever the file size.
 //
 // Output is written to a temporary file created exclusively (mode 0600) in the destination
 // folder, synced, and renamed into place only when every chunk has been processed (and, for
@@ -27,9 +27,10 @@ namespace filesec::engine {
 
 struct Control {
   const std::atomic<bool>* cancelled = nullptr;
-  // Called from worker threads, at most every 100 ms, and once at the end.
+  // Called from the writer thread, at most every 100 ms, and once at the end.
   std::function<void(uint64_t done, uint64_t total)> progress;
-  unsigned threads = 2;
+  // Read-and-crypt worker threads (the writer is the calling thread, on top of these).
+  unsigned threads = 1;
 };
 
 struct Output {

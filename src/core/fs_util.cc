@@ -148,6 +148,8 @@ void fdatasync_checked(int fd, const std::string& path) {
   if (::fdatasync(fd) != 0) fail_errno(errno, "fdatasync", path);
 }
 
+void start_writeback(int fd) { ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }
+
 void rename_into_place(const std::string& from, const std::string& to, bool overwrite) {
   if (overwrite) {
     if (::rename(from.c_str(), to.c_str()) != 0) fail_errno(errno, "rename", to);

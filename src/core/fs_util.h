@@ -53,6 +53,10 @@ void preallocate(int fd, uint64_t size, const std::string& path);
 
 void fdatasync_checked(int fd, const std::string& path);
 
+// Asks the kernel to start writing back the file's dirty pages now, without waiting (a hint:
+// failures are ignored; the final fdatasync is what guarantees durability).
+void start_writeback(int fd);
+
 // Moves `from` to `to`. Without `overwrite` the move fails with FSEC_OUTPUT_EXISTS if `to`
 // exists, atomically (renameat2 RENAME_NOREPLACE, or link + unlink where that is unsupported).
 void rename_into_place(const std::string& from, const std::string& to, bool overwrite);
