@@ -20,16 +20,16 @@ class AesGcmChunks final : public ChunkCipher {
     std::memcpy(base_nonce_, base_nonce, 12);
   }
 
-  void seal(uint64_t index, bool, uint8_t* data, size_t size) override {
+  void seal(uint64_t index, bool, const uint8_t* in, size_t size, uint8_t* out) override {
     uint8_t nonce[12];
     nonce_for(index, nonce);
-    aead_.seal(nonce, data, size, data, data + size);
+    aead_.seal(nonce, in, size, out, out + size);
   }
 
-  bool open(uint64_t index, bool, uint8_t* data, size_t size) override {
+  bool open(uint64_t index, bool, const uint8_t* in, size_t size, uint8_t* out) override {
     uint8_t nonce[12];
     nonce_for(index, nonce);
-    return aead_.open(nonce, data, size, data + size, data);
+    return aead_.open(nonce, in, size, in + size, out);
   }
 
  private:

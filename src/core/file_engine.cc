@@ -325,7 +325,8 @@ Result encrypt_file(EncryptRequest& request, const Control& control) {
           size_t got = fs::preadv_full(source.get(), iov, static_cast<int>(count), first * cs, request.source);
           if (got != want) fail(code::kSourceChanged, request.source + " shrank while it was being read");
           for (uint64_t i = 0; i < count; ++i) {
-            cipher->seal(first + i, first + i + 1 == chunks, data + i * sealed, chunk_length(first + i, chunks, size, cs));
+            uint8_t* chunk = data + i * sealed;
+            cipher->seal(first + i, first + i + 1 == chunks, chunk, chunk_length(first + i, chunks, size, cs), chunk);
           }
           job.iov[0].iov_base = data;
           job.iov[0].iov_len = want + count * scheme.tag_size();
@@ -381,7 +382,7 @@ Result decrypt_file(DecryptRequest& request, const Control& control) {
         len + scheme.tag_size()) {
       fail(code::kSourceChanged, request.source + " shrank while it was being read");
     }
-    if (!scheme.make_cipher()->open(last, true, buf.data, len)) {
+    if (!scheme.make_cipher()->open(last, true, buf.data, len, buf.data)) {
       fail(code::kPayloadTampered, "the final chunk does not authenticate: the file was modified");
     }
   }
@@ -412,7 +413,7 @@ Result decrypt_file(DecryptRequest& request, const Control& control) {
           job.plaintext = 0;
           for (uint64_t i = 0; i < count; ++i) {
             uint64_t len = chunk_length(first + i, chunks, size, cs);
-            if (!cipher->open(first + i, first + i + 1 == chunks, data + i * sealed, len)) {
+            if (!cipher->open(first + i, first + i + 1 == chunks, data + i * sealed, len, data + i * sealed)) {
               fail(code::kPayloadTampered,
                    "chunk " + std::to_string(first + i) + " does not authenticate: the file was modified");
             }

@@ -42,7 +42,7 @@ std::unique_ptr<PayloadReader> PayloadReader::open(const std::string& path, uint
   SecureBuffer chunk(len + r->scheme_->tag_size());
   if (fs::pread_full(fd, chunk.data(), chunk.size(), r->body_offset_ + last * r->scheme_->sealed_chunk_size(), kWhat) !=
           chunk.size() ||
-      !r->scheme_->make_cipher()->open(last, true, chunk.data(), len)) {
+      !r->scheme_->make_cipher()->open(last, true, chunk.data(), len, chunk.data())) {
     fail(code::kPayloadTampered, "the final chunk does not authenticate: the file was modified");
   }
   return r;
@@ -62,7 +62,7 @@ size_t PayloadReader::read(uint64_t position, size_t length, uint8_t* out) const
         len + scheme_->tag_size()) {
       fail(code::kTruncated, "the file became shorter while it was being read");
     }
-    if (!cipher->open(k, k + 1 == chunks_, chunk.data(), len)) {
+    if (!cipher->open(k, k + 1 == chunks_, chunk.data(), len, chunk.data())) {
       fail(code::kPayloadTampered, "chunk " + std::to_string(k) + " does not authenticate: the file was modified");
     }
     uint64_t from = std::max<uint64_t>(position, k * cs);

@@ -14,11 +14,13 @@ namespace filesec {
 class ChunkCipher {
  public:
   virtual ~ChunkCipher() = default;
-  // Seals `size` plaintext bytes of chunk `index` in place: the tag is written at data + size.
-  virtual void seal(uint64_t index, bool is_final, uint8_t* data, size_t size) = 0;
-  // Opens chunk `index` in place (`size` bytes of ciphertext followed by the tag). Returns false
-  // when it does not authenticate; the data is then wiped.
-  virtual bool open(uint64_t index, bool is_final, uint8_t* data, size_t size) = 0;
+  // Seals `size` plaintext bytes of chunk `index` from `in`, writing the ciphertext and then the
+  // tag to `out` (size + tag bytes). `in` may equal `out`.
+  virtual void seal(uint64_t index, bool is_final, const uint8_t* in, size_t size, uint8_t* out) = 0;
+  // Opens chunk `index`: `in` holds `size` bytes of ciphertext followed by the tag; the plaintext
+  // goes to `out` (`in` may equal `out`). Returns false when it does not authenticate; `out` is
+  // then wiped.
+  virtual bool open(uint64_t index, bool is_final, const uint8_t* in, size_t size, uint8_t* out) = 0;
 };
 
 class PayloadScheme {

@@ -35,24 +35,31 @@ size_t StreamSealer::emit_prefix(uint8_t* out) {
 size_t StreamSealer::update(ByteView input, uint8_t* out) {
   if (finished_) fail(code::kInvalidArgument, "the encryptor is already finished");
   size_t written = emit_prefix(out);
-  size_t cs = scheme_->chunk_size();
-  size_t sealed = scheme_->sealed_chunk_size();
+  const size_t cs = scheme_->chunk_size();
+  const size_t sealed = scheme_->sealed_chunk_size();
+  const bool short_final = scheme_->final_chunk_is_short();
   size_t offset = 0;
   while (offset < input.size) {
+    size_t left = input.size - offset;
+    if (pending_size_ == 0 && (short_final ? left >= cs : left > cs)) {
+      // Whole chunks go straight from the input to the output, without a copy.
+      cipher_->seal(index_++, false, input.data + offset, cs, out + written);
+      written += sealed;
+      offset += cs;
+      continue;
+    }
     if (pending_size_ == cs) {
       // Only reached when a full chunk waits for look-ahead: more input proves it is not final.
-      cipher_->seal(index_++, false, pending_.data(), cs);
-      std::memcpy(out + written, pending_.data(), sealed);
+      cipher_->seal(index_++, false, pending_.data(), cs, out + written);
       written += sealed;
       pending_size_ = 0;
     }
-    size_t take = std::min(cs - pending_size_, input.size - offset);
+    size_t take = std::min(cs - pending_size_, left);
     std::memcpy(pending_.data() + pending_size_, input.data + offset, take);
     pending_size_ += take;
     offset += take;
-    if (pending_size_ == cs && scheme_->final_chunk_is_short()) {
-      cipher_->seal(index_++, false, pending_.data(), cs);
-      std::memcpy(out + written, pending_.data(), sealed);
+    if (pending_size_ == cs && short_final) {
+      cipher_->seal(index_++, false, pending_.data(), cs, out + written);
       written += sealed;
       pending_size_ = 0;
     }
@@ -64,8 +71,7 @@ size_t StreamSealer::finish(uint8_t* out) {
   if (finished_) fail(code::kInvalidArgument, "the encryptor is already finished");
   finished_ = true;
   size_t written = emit_prefix(out);
-  cipher_->seal(index_++, true, pending_.data(), pending_size_);
-  std::memcpy(out + written, pending_.data(), pending_size_ + scheme_->tag_size());
+  cipher_->seal(index_++, true, pending_.data(), pending_size_, out + written);
   written += pending_size_ + scheme_->tag_size();
   pending_size_ = 0;
   return written;
@@ -105,11 +111,10 @@ size_t StreamOpener::open_ready(bool at_end, uint8_t* out) {
   if (!at_end) {
     bool ready = scheme_->final_chunk_is_short() ? pending_size_ == sealed : pending_size_ == sealed + 1;
     if (!ready) return 0;
-    if (!cipher_->open(index_, false, pending_.data(), cs)) {
+    if (!cipher_->open(index_, false, pending_.data(), cs, out)) {
       fail_with(code::kPayloadTampered, "chunk " + std::to_string(index_) + " does not authenticate: the file was modified");
     }
     ++index_;
-    std::memcpy(out, pending_.data(), cs);
     released_ += cs;
     // Keep a look-ahead byte, if any, at the front.
     if (pending_size_ > sealed) pending_.data()[0] = pending_.data()[sealed];
@@ -128,14 +133,13 @@ size_t StreamOpener::open_ready(bool at_end, uint8_t* out) {
   if (!scheme_->final_chunk_is_short() && n == 0 && index_ > 0) {
     fail_with(code::kPayloadTampered, "an empty final chunk after other chunks is not allowed");
   }
-  if (!cipher_->open(index_, true, pending_.data(), n)) {
+  if (!cipher_->open(index_, true, pending_.data(), n, out)) {
     fail_with(code::kPayloadTampered, expected_payload_
                                           ? "the final chunk does not authenticate: the file was modified"
                                           : "the final chunk does not authenticate: the file was modified, "
                                             "truncated or extended");
   }
   ++index_;
-  std::memcpy(out, pending_.data(), n);
   released_ += n;
   pending_size_ = 0;
   return n;
@@ -178,8 +182,23 @@ size_t StreamOpener::update(ByteView input, uint8_t* out) {
       }
       continue;
     }
-    size_t capacity = scheme_->sealed_chunk_size() + (scheme_->final_chunk_is_short() ? 0 : 1);
-    size_t take = std::min(capacity - pending_size_, input.size - offset);
+    const size_t sealed = scheme_->sealed_chunk_size();
+    const bool short_final = scheme_->final_chunk_is_short();
+    size_t left = input.size - offset;
+    if (pending_size_ == 0 && (short_final ? left >= sealed : left > sealed)) {
+      // Whole chunks are opened straight from the input into the output, without a copy.
+      if (!cipher_->open(index_, false, input.data + offset, scheme_->chunk_size(), out + written)) {
+        fail_with(code::kPayloadTampered,
+                  "chunk " + std::to_string(index_) + " does not authenticate: the file was modified");
+      }
+      ++index_;
+      released_ += scheme_->chunk_size();
+      written += scheme_->chunk_size();
+      offset += sealed;
+      continue;
+    }
+    size_t capacity = sealed + (short_final ? 0 : 1);
+    size_t take = std::min(capacity - pending_size_, left);
     std::memcpy(pending_.data() + pending_size_, input.data + offset, take);
     pending_size_ += take;
     offset += take;
