@@ -163,7 +163,8 @@ function checkDist() {
 
 function defineTools(ctx) {
   const node = (op, input, output, ...kv) => [process.execPath, NODE_OP, op, input, output, ...kv]
-  const threads = Math.max(1, Math.min(4, os.availableParallelism()))
+  // filesec's default: read-and-crypt workers = CPUs - 1 (1 to 4), plus one writer thread.
+  const threads = Math.max(1, Math.min(4, os.availableParallelism() - 1))
   return [
     {
       id: 'dd',
@@ -183,7 +184,7 @@ function defineTools(ctx) {
     },
     {
       id: 'filesec',
-      label: `filesec encryptFile/decryptFile (default: durable, threads ${threads})`,
+      label: `filesec encryptFile/decryptFile (default: durable, ${threads} worker${threads > 1 ? 's' : ''} + writer)`,
       fsync: true,
       ops: {
         encrypt: (i, o) => node('file-encrypt', i, o, `to=${ctx.recipient}`),
@@ -192,7 +193,7 @@ function defineTools(ctx) {
     },
     {
       id: 'filesec-nd',
-      label: `filesec file, durable: false (threads ${threads})`,
+      label: `filesec file, durable: false (${threads} worker${threads > 1 ? 's' : ''} + writer)`,
       ops: {
         encrypt: (i, o) => node('file-encrypt', i, o, `to=${ctx.recipient}`, 'durable=false'),
         decrypt: (i, o) => node('file-decrypt', i, o, `identity=${ctx.identityFile}`, 'durable=false'),
@@ -200,10 +201,10 @@ function defineTools(ctx) {
     },
     {
       id: 'filesec-t1',
-      label: 'filesec file, durable: false, threads: 1',
+      label: `filesec file, durable: false, threads: ${threads + 1}`,
       ops: {
-        encrypt: (i, o) => node('file-encrypt', i, o, `to=${ctx.recipient}`, 'durable=false', 'threads=1'),
-        decrypt: (i, o) => node('file-decrypt', i, o, `identity=${ctx.identityFile}`, 'durable=false', 'threads=1'),
+        encrypt: (i, o) => node('file-encrypt', i, o, `to=${ctx.recipient}`, 'durable=false', `threads=${threads + 1}`),
+        decrypt: (i, o) => node('file-decrypt', i, o, `identity=${ctx.identityFile}`, 'durable=false', `threads=${threads + 1}`),
       },
     },
     {
