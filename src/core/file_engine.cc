@@ -44,9 +44,6 @@ class Ticker {
       control_.progress(done_, total_);
     }
   }
-  void finish() {
-    if (control_.progress) control_.progress(total_, total_);
-  }
 
  private:
   const Control& control_;
@@ -221,6 +218,23 @@ class WritebackStarter {
   uint64_t pending_ = 0;
 };
 
+// Runs the pipeline over every block of `chunks` chunks: make_fill() gives each worker its
+// fill(block, job); the calling thread writes each job to `out_fd` and reports progress.
+template <typename MakeFill>
+void process_blocks(uint64_t chunks, size_t sealed_chunk_size, uint64_t plaintext_size, int out_fd,
+                    const Output& output, const Control& control, MakeFill make_fill) {
+  Ticker ticker(control, plaintext_size);
+  WritebackStarter writeback(out_fd, output.durable);
+  Pipeline pipeline(control.threads, kChunksPerBlock * sealed_chunk_size, control);
+  pipeline.run((chunks + kChunksPerBlock - 1) / kChunksPerBlock, make_fill, [&](WriteJob& job) {
+    uint64_t bytes = 0;
+    for (int i = 0; i < job.iov_count; ++i) bytes += job.iov[i].iov_len;
+    fs::pwritev_full(out_fd, job.iov, job.iov_count, job.offset, output.temp_path);
+    writeback.wrote(bytes);
+    ticker.add(job.plaintext);
+  });
+}
+
 bool same_timestamp(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
@@ -300,13 +314,8 @@ Result encrypt_file(EncryptRequest& request, const Control& control) {
   fs::pwrite_full(out.get(), request.header.data(), header_size, 0, request.output.temp_path);
   fs::pwrite_full(out.get(), scheme.prefix(), scheme.prefix_size(), header_size, request.output.temp_path);
 
-  Ticker ticker(control, size);
-  WritebackStarter writeback(out.get(), request.output.durable);
-  const uint64_t blocks = (chunks + kChunksPerBlock - 1) / kChunksPerBlock;
   const uint64_t body_offset = header_size + scheme.prefix_size();
-  Pipeline pipeline(control.threads, kChunksPerBlock * sealed, control);
-  pipeline.run(
-      blocks,
+  process_blocks(chunks, sealed, size, out.get(), request.output, control,
       [&]() {
         std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
         return [&, cipher](uint64_t block, WriteJob& job) {
@@ -334,16 +343,10 @@ Result encrypt_file(EncryptRequest& request, const Control& control) {
           job.offset = body_offset + first * sealed;
           job.plaintext = want;
         };
-      },
-      [&](WriteJob& job) {
-        uint64_t bytes = job.iov[0].iov_len;
-        fs::pwritev_full(out.get(), job.iov, job.iov_count, job.offset, request.output.temp_path);
-        writeback.wrote(bytes);
-        ticker.add(job.plaintext);
       });
   check_source_unchanged(source.get(), st, request.source);
   commit_output(out, temp, request.output);
-  ticker.finish();
+  if (control.progress) control.progress(size, size);
   return Result{size, total};
 }
 
@@ -391,12 +394,7 @@ Result decrypt_file(DecryptRequest& request, const Control& control) {
   fs::TempFile temp(request.output.temp_path);
   fs::preallocate(out.get(), size, request.output.temp_path);
 
-  Ticker ticker(control, size);
-  WritebackStarter writeback(out.get(), request.output.durable);
-  const uint64_t blocks = (chunks + kChunksPerBlock - 1) / kChunksPerBlock;
-  Pipeline pipeline(control.threads, kChunksPerBlock * sealed, control);
-  pipeline.run(
-      blocks,
+  process_blocks(chunks, sealed, size, out.get(), request.output, control,
       [&]() {
         std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
         return [&, cipher](uint64_t block, WriteJob& job) {
@@ -424,15 +422,10 @@ Result decrypt_file(DecryptRequest& request, const Control& control) {
           job.iov_count = static_cast<int>(count);
           job.offset = first * cs;
         };
-      },
-      [&](WriteJob& job) {
-        fs::pwritev_full(out.get(), job.iov, job.iov_count, job.offset, request.output.temp_path);
-        writeback.wrote(job.plaintext);
-        ticker.add(job.plaintext);
       });
   check_source_unchanged(source.get(), st, request.source);
   commit_output(out, temp, request.output);
-  ticker.finish();
+  if (control.progress) control.progress(size, size);
   return Result{size, file_size};
 }
 
