@@ -2,11 +2,22 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
-import { FileError, FileNotFoundError, fromFs, type KeyInput, type PassphraseSource, type Progress } from '../index'
+import {
+  FileError,
+  FileNotFoundError,
+  fromFs,
+  type KeyInput,
+  KeyPassphraseError,
+  loadKeys,
+  type PassphraseSource,
+  type Progress,
+} from '../index'
 import { type OptionSpecs, type Parsed, parseCommandArgs, str, UsageError, type Values } from './args'
 import type { Interrupts } from './interrupt'
 import type { Output } from './output'
+import { shownPath } from './output'
 import { ProgressBar } from './progress'
+import { readSecret } from './prompt'
 
 export interface Context {
   out: Output
@@ -120,4 +131,32 @@ export async function withProgress<T>(
 /** Wipes a passphrase Buffer we hold (sources read from files or variables are wiped by the API). */
 export function wipe(source: PassphraseSource | undefined): void {
   if (Buffer.isBuffer(source)) source.fill(0)
+}
+
+/** True for the error of a protected private key loaded without its passphrase. */
+export function isPassphraseRequired(e: unknown): boolean {
+  return e instanceof KeyPassphraseError && e.code === 'FSEC_KEY_PASSPHRASE_REQUIRED'
+}
+
+/**
+ * Loads the keys each input names; a passphrase-protected private key is asked for its
+ * passphrase on the terminal, once.
+ */
+export async function loadKeysAsking(inputs: KeyInput[], ctx: Context): Promise<KeyInput[]> {
+  const keys: KeyInput[] = []
+  for (const input of inputs) {
+    try {
+      keys.push(...(await loadKeys(input)))
+    } catch (e) {
+      if (!isPassphraseRequired(e)) throw e
+      const what = typeof input === 'object' && 'path' in input ? shownPath(input.path) : 'the private key'
+      const pass = await readSecret(`Passphrase for ${what}: `, ctx.interrupts.signal)
+      try {
+        keys.push(...(await loadKeys(input, { passphrase: pass })))
+      } finally {
+        pass.fill(0)
+      }
+    }
+  }
+  return keys
 }

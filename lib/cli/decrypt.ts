@@ -7,9 +7,6 @@ import {
   type DecryptOptions,
   type DecryptResult,
   inspect,
-  type KeyInput,
-  KeyPassphraseError,
-  loadKeys,
   OutputExistsError,
   type PassphraseSource,
 } from '../index'
@@ -17,6 +14,8 @@ import { flag, list, str, UsageError } from './args'
 import {
   type Context,
   identityArgument,
+  isPassphraseRequired,
+  loadKeysAsking,
   oneFile,
   parseFor,
   PASSPHRASE_OPTIONS,
@@ -29,28 +28,6 @@ import { clean, formatBytes, shownPath } from './output'
 import { readSecret } from './prompt'
 
 const C = 'decrypt'
-
-const isPassphraseRequired = (e: unknown): boolean =>
-  e instanceof KeyPassphraseError && e.code === 'FSEC_KEY_PASSPHRASE_REQUIRED'
-
-/** Loads each identity file, asking on the terminal (once) for the passphrase of protected ones. */
-async function loadIdentitiesWithPrompt(paths: string[], ctx: Context): Promise<KeyInput[]> {
-  const keys: KeyInput[] = []
-  for (const path of paths) {
-    try {
-      keys.push(...(await loadKeys({ path })))
-    } catch (e) {
-      if (!isPassphraseRequired(e)) throw e
-      const pass = await readSecret(`Passphrase for ${shownPath(path)}: `, ctx.interrupts.signal)
-      try {
-        keys.push(...(await loadKeys({ path }, { passphrase: pass })))
-      } finally {
-        pass.fill(0)
-      }
-    }
-  }
-  return keys
-}
 
 export async function decrypt(args: string[], ctx: Context): Promise<void> {
   const { values, positionals } = parseFor(
@@ -87,7 +64,7 @@ export async function decrypt(args: string[], ctx: Context): Promise<void> {
         result = await run(o)
       } catch (e) {
         if (passOption !== undefined || !isPassphraseRequired(e)) throw e
-        result = await run({ ...base, identity: await loadIdentitiesWithPrompt(identityPaths, ctx) })
+        result = await run({ ...base, identity: await loadKeysAsking(identityPaths.map((path) => ({ path })), ctx) })
       }
     } else {
       let passphrase: PassphraseSource | undefined = passOption

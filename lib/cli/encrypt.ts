@@ -6,8 +6,6 @@ import {
   type EncryptOptions,
   type EncryptResult,
   type KeyInput,
-  KeyPassphraseError,
-  loadKeys,
   type PassphraseSource,
   type RecipientInfo,
 } from '../index'
@@ -15,6 +13,8 @@ import { assertOutputAbsent, statRegularFile } from '../paths'
 import { flag, int, list, str, UsageError } from './args'
 import {
   type Context,
+  isPassphraseRequired,
+  loadKeysAsking,
   oneFile,
   parseFor,
   PASSPHRASE_OPTIONS,
@@ -25,7 +25,7 @@ import {
 } from './common'
 import { ENCRYPT_HELP } from './help'
 import { formatBytes, shownPath } from './output'
-import { readNewSecret, readSecret } from './prompt'
+import { readNewSecret } from './prompt'
 
 const C = 'encrypt'
 
@@ -40,32 +40,6 @@ export function describeRecipient(r: RecipientInfo): string {
 async function preflight(input: string, output: string, overwrite: boolean): Promise<void> {
   await statRegularFile(resolve(input))
   if (!overwrite) await assertOutputAbsent(resolve(output))
-}
-
-const isPassphraseRequired = (e: unknown): boolean =>
-  e instanceof KeyPassphraseError && e.code === 'FSEC_KEY_PASSPHRASE_REQUIRED'
-
-/**
- * Loads recipient keys. A protected private key given as a recipient (its public half is used)
- * is asked for its passphrase on the terminal, once.
- */
-async function loadRecipientKeys(inputs: KeyInput[], ctx: Context): Promise<KeyInput[]> {
-  const keys: KeyInput[] = []
-  for (const input of inputs) {
-    try {
-      keys.push(...(await loadKeys(input)))
-    } catch (e) {
-      if (!isPassphraseRequired(e)) throw e
-      const what = 'path' in (input as object) ? shownPath((input as { path: string }).path) : 'the private key'
-      const pass = await readSecret(`Passphrase for ${what}: `, ctx.interrupts.signal)
-      try {
-        keys.push(...(await loadKeys(input, { passphrase: pass })))
-      } finally {
-        pass.fill(0)
-      }
-    }
-  }
-  return keys
 }
 
 export async function encrypt(args: string[], ctx: Context): Promise<void> {
@@ -143,7 +117,7 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
     } catch (e) {
       // A protected private key among the recipients: ask for its passphrase, then try again.
       if (usePassphrase || !isPassphraseRequired(e)) throw e
-      options.to = await loadRecipientKeys(recipients, ctx)
+      options.to = await loadKeysAsking(recipients, ctx)
       result = await run()
     }
     ctx.out.result({ command: C, ...result }, () => [
