@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { ArgumentError, nativeCall } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { runJob } from './jobs'
-import { type KeyInput, loadRecipients } from './keys'
+import { type KeyInput, loadKeys } from './keys'
 import { encodeMetadata, type MetadataOptions, metadataForFile, validateMetadataOptions } from './metadata'
 import { native } from './native'
 import {
@@ -69,7 +69,8 @@ export async function sealHeader(o: RecipientOptions, metadata: Buffer) {
       nativeCall(native.fsec.seal([], pass, o.workFactor ?? DEFAULT_WORK_FACTOR, metadata)),
     )
   }
-  const keys = await loadRecipients(o.to!, o.keyPassphrase !== undefined ? { passphrase: o.keyPassphrase } : {})
+  // Private keys are accepted too: their public half is used.
+  const keys = await loadKeys(o.to!, o.keyPassphrase !== undefined ? { passphrase: o.keyPassphrase } : {})
   return nativeCall(native.fsec.seal(keys.map((k) => k.native), null, 0, metadata))
 }
 

@@ -146,11 +146,6 @@ export async function loadKey(input: KeyInput, options: LoadKeyOptions = {}): Pr
   return keys[0]!
 }
 
-/** Loads keys to encrypt to. Private keys are accepted too: their public half is used. */
-export async function loadRecipients(input: KeyInput | KeyInput[], options: LoadKeyOptions = {}): Promise<Key[]> {
-  return loadKeys(input, options)
-}
-
 /** Loads keys to decrypt with; every one must be private. */
 export async function loadIdentities(input: KeyInput | KeyInput[], options: LoadKeyOptions = {}): Promise<Key[]> {
   const keys = await loadKeys(input, options)

@@ -218,14 +218,22 @@ class WritebackStarter {
   uint64_t pending_ = 0;
 };
 
-// Runs the pipeline over every block of `chunks` chunks: make_fill() gives each worker its
-// fill(block, job); the calling thread writes each job to `out_fd` and reports progress.
-template <typename MakeFill>
-void process_blocks(uint64_t chunks, size_t sealed_chunk_size, uint64_t plaintext_size, int out_fd,
-                    const Output& output, const Control& control, MakeFill make_fill) {
+// Runs the pipeline over every block of `chunks` chunks. Each worker gets its own chunk cipher
+// and calls fill(cipher, first_chunk, chunk_count, job) per block; the calling thread writes
+// each job to `out_fd` and reports progress.
+template <typename Fill>
+void process_blocks(const PayloadScheme& scheme, uint64_t chunks, uint64_t plaintext_size, int out_fd,
+                    const Output& output, const Control& control, Fill fill) {
   Ticker ticker(control, plaintext_size);
   WritebackStarter writeback(out_fd, output.durable);
-  Pipeline pipeline(control.threads, kChunksPerBlock * sealed_chunk_size, control);
+  Pipeline pipeline(control.threads, kChunksPerBlock * scheme.sealed_chunk_size(), control);
+  auto make_fill = [&]() {
+    std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
+    return [&, cipher](uint64_t block, WriteJob& job) {
+      uint64_t first = block * kChunksPerBlock;
+      fill(*cipher, first, std::min(kChunksPerBlock, chunks - first), job);
+    };
+  };
   pipeline.run((chunks + kChunksPerBlock - 1) / kChunksPerBlock, make_fill, [&](WriteJob& job) {
     uint64_t bytes = 0;
     for (int i = 0; i < job.iov_count; ++i) bytes += job.iov[i].iov_len;
@@ -315,35 +323,30 @@ Result encrypt_file(EncryptRequest& request, const Control& control) {
   fs::pwrite_full(out.get(), scheme.prefix(), scheme.prefix_size(), header_size, request.output.temp_path);
 
   const uint64_t body_offset = header_size + scheme.prefix_size();
-  process_blocks(chunks, sealed, size, out.get(), request.output, control,
-      [&]() {
-        std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
-        return [&, cipher](uint64_t block, WriteJob& job) {
-          // Read the plaintext chunks into slots spaced a tag apart, seal them in place, and the
-          // block is one contiguous run of ciphertext.
-          uint8_t* data = job.buffer->data;
-          uint64_t first = block * kChunksPerBlock;
-          uint64_t count = std::min(kChunksPerBlock, chunks - first);
-          struct iovec iov[kChunksPerBlock];
-          uint64_t want = 0;
-          for (uint64_t i = 0; i < count; ++i) {
-            iov[i].iov_base = data + i * sealed;
-            iov[i].iov_len = chunk_length(first + i, chunks, size, cs);
-            want += iov[i].iov_len;
-          }
-          size_t got = fs::preadv_full(source.get(), iov, static_cast<int>(count), first * cs, request.source);
-          if (got != want) fail(code::kSourceChanged, request.source + " shrank while it was being read");
-          for (uint64_t i = 0; i < count; ++i) {
-            uint8_t* chunk = data + i * sealed;
-            cipher->seal(first + i, first + i + 1 == chunks, chunk, chunk_length(first + i, chunks, size, cs), chunk);
-          }
-          job.iov[0].iov_base = data;
-          job.iov[0].iov_len = want + count * scheme.tag_size();
-          job.iov_count = 1;
-          job.offset = body_offset + first * sealed;
-          job.plaintext = want;
-        };
-      });
+  auto fill = [&](ChunkCipher& cipher, uint64_t first, uint64_t count, WriteJob& job) {
+    // Read the plaintext chunks into slots spaced a tag apart, seal them in place, and the
+    // block is one contiguous run of ciphertext.
+    uint8_t* data = job.buffer->data;
+    struct iovec iov[kChunksPerBlock];
+    uint64_t want = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+      iov[i].iov_base = data + i * sealed;
+      iov[i].iov_len = chunk_length(first + i, chunks, size, cs);
+      want += iov[i].iov_len;
+    }
+    size_t got = fs::preadv_full(source.get(), iov, static_cast<int>(count), first * cs, request.source);
+    if (got != want) fail(code::kSourceChanged, request.source + " shrank while it was being read");
+    for (uint64_t i = 0; i < count; ++i) {
+      uint8_t* chunk = data + i * sealed;
+      cipher.seal(first + i, first + i + 1 == chunks, chunk, chunk_length(first + i, chunks, size, cs), chunk);
+    }
+    job.iov[0].iov_base = data;
+    job.iov[0].iov_len = want + count * scheme.tag_size();
+    job.iov_count = 1;
+    job.offset = body_offset + first * sealed;
+    job.plaintext = want;
+  };
+  process_blocks(scheme, chunks, size, out.get(), request.output, control, fill);
   check_source_unchanged(source.get(), st, request.source);
   commit_output(out, temp, request.output);
   if (control.progress) control.progress(size, size);
@@ -394,35 +397,30 @@ Result decrypt_file(DecryptRequest& request, const Control& control) {
   fs::TempFile temp(request.output.temp_path);
   fs::preallocate(out.get(), size, request.output.temp_path);
 
-  process_blocks(chunks, sealed, size, out.get(), request.output, control,
-      [&]() {
-        std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
-        return [&, cipher](uint64_t block, WriteJob& job) {
-          // Read the sealed chunks contiguously, open them in place, and write the plaintext
-          // parts (skipping the tags) in one gathered write.
-          uint8_t* data = job.buffer->data;
-          uint64_t first = block * kChunksPerBlock;
-          uint64_t count = std::min(kChunksPerBlock, chunks - first);
-          uint64_t in_size = 0;
-          for (uint64_t i = 0; i < count; ++i) in_size += chunk_length(first + i, chunks, size, cs) + scheme.tag_size();
-          if (fs::pread_full(source.get(), data, in_size, body_offset + first * sealed, request.source) != in_size) {
-            fail(code::kSourceChanged, request.source + " shrank while it was being read");
-          }
-          job.plaintext = 0;
-          for (uint64_t i = 0; i < count; ++i) {
-            uint64_t len = chunk_length(first + i, chunks, size, cs);
-            if (!cipher->open(first + i, first + i + 1 == chunks, data + i * sealed, len, data + i * sealed)) {
-              fail(code::kPayloadTampered,
-                   "chunk " + std::to_string(first + i) + " does not authenticate: the file was modified");
-            }
-            job.iov[i].iov_base = data + i * sealed;
-            job.iov[i].iov_len = len;
-            job.plaintext += len;
-          }
-          job.iov_count = static_cast<int>(count);
-          job.offset = first * cs;
-        };
-      });
+  auto fill = [&](ChunkCipher& cipher, uint64_t first, uint64_t count, WriteJob& job) {
+    // Read the sealed chunks contiguously, open them in place, and write the plaintext
+    // parts (skipping the tags) in one gathered write.
+    uint8_t* data = job.buffer->data;
+    uint64_t in_size = 0;
+    for (uint64_t i = 0; i < count; ++i) in_size += chunk_length(first + i, chunks, size, cs) + scheme.tag_size();
+    if (fs::pread_full(source.get(), data, in_size, body_offset + first * sealed, request.source) != in_size) {
+      fail(code::kSourceChanged, request.source + " shrank while it was being read");
+    }
+    job.plaintext = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+      uint64_t len = chunk_length(first + i, chunks, size, cs);
+      if (!cipher.open(first + i, first + i + 1 == chunks, data + i * sealed, len, data + i * sealed)) {
+        fail(code::kPayloadTampered,
+             "chunk " + std::to_string(first + i) + " does not authenticate: the file was modified");
+      }
+      job.iov[i].iov_base = data + i * sealed;
+      job.iov[i].iov_len = len;
+      job.plaintext += len;
+    }
+    job.iov_count = static_cast<int>(count);
+    job.offset = first * cs;
+  };
+  process_blocks(scheme, chunks, size, out.get(), request.output, control, fill);
   check_source_unchanged(source.get(), st, request.source);
   commit_output(out, temp, request.output);
   if (control.progress) control.progress(size, size);
