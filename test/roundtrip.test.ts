@@ -19,6 +19,7 @@ import {
   NotEncryptedError,
   OutputExistsError,
   SecFile,
+  SourceChangedError,
   WrongPassphraseError,
 } from '../lib'
 import { leftoverTempFiles, scratchDir } from './helpers'
@@ -174,6 +175,30 @@ describe('file round trips', function () {
     await assert.rejects(decryptFile(e.output, { identity: x25519.privateKey, output: `${small}.o`, signal: ac2.signal }), AbortError)
     assert.equal(existsSync(`${small}.o`), false)
     assert.deepEqual(leftoverTempFiles(dir()), [])
+  })
+
+  it('an input modified while it is being encrypted → SourceChangedError, nothing left behind', async () => {
+    const big = join(dir(), 'changing.bin')
+    writeFileSync(big, '')
+    truncateSync(big, 1 << 30)
+    let touched = false
+    await assert.rejects(
+      encryptFile(big, {
+        to: x25519.publicKey,
+        durable: false,
+        onProgress: ({ done, total }) => {
+          if (!touched && done < total) {
+            touched = true
+            utimesSync(big, new Date(), new Date(Date.now() + 5000))
+          }
+        },
+      }),
+      SourceChangedError,
+    )
+    assert.equal(touched, true)
+    assert.equal(existsSync(`${big}.fsec`), false)
+    assert.deepEqual(leftoverTempFiles(dir()), [])
+    rmSync(big)
   })
 
   it('reports progress up to the total', async () => {
