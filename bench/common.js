@@ -1,0 +1,145 @@
+'use strict'
+// Helpers shared by the benchmark suites (bench/run.js, bench/*.js): sizes, files, the page
+// cache, and one timed child process under /usr/bin/time.
+const { spawnSync } = require('node:child_process')
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const MiB = 1024 * 1024
+const ROOT = path.resolve(__dirname, '..')
+const TIME_BIN = '/usr/bin/time'
+
+function parseSize(s) {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i.exec(String(s).trim())
+  if (!m) throw new Error(`bad size: ${s}`)
+  const mult = { '': 1, k: 1024, m: MiB, g: 1024 * MiB, t: 1024 * 1024 * MiB }[m[2].toLowerCase()]
+  return Math.round(Number(m[1]) * mult)
+}
+
+function have(bin) {
+  return spawnSync('sh', ['-c', `command -v "${bin}"`], { stdio: 'ignore' }).status === 0
+}
+
+function firstLine(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' })
+  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split('\n')[0] : '?'
+}
+
+function rm(p) {
+  fs.rmSync(p, { force: true, recursive: true })
+}
+
+function sync() {
+  spawnSync('sync', [], { stdio: 'ignore' })
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+function readThrough(file) {
+  const buf = Buffer.allocUnsafe(4 * MiB)
+  const fd = fs.openSync(file, 'r')
+  try {
+    while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+function sha256File(file) {
+  const h = crypto.createHash('sha256')
+  const buf = Buffer.allocUnsafe(4 * MiB)
+  const fd = fs.openSync(file, 'r')
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n))
+  } finally {
+    fs.closeSync(fd)
+  }
+  return h.digest('hex')
+}
+
+// Writes `size` random bytes to `file`, returning their SHA-256.
+function makeRandomFile(file, size) {
+  const h = crypto.createHash('sha256')
+  const buf = Buffer.allocUnsafe(16 * MiB)
+  const fd = fs.openSync(file, 'w')
+  try {
+    for (let done = 0; done < size; ) {
+      const n = Math.min(buf.length, size - done)
+      crypto.randomFillSync(buf, 0, n)
+      h.update(buf.subarray(0, n))
+      fs.writeSync(fd, buf, 0, n)
+      done += n
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+  return h.digest('hex')
+}
+
+function fmt(x, digits = 0) {
+  return x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits)
+}
+
+// Warns when dist/ is older than lib/ (the bench loads dist/index.js).
+function checkDist() {
+  const libDir = path.join(ROOT, 'lib')
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+    throw new Error('dist/index.js is missing: run `npx tsc -p tsconfig.json` (npm run build:ts) first')
+  }
+  const stale = fs
+    .readdirSync(libDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .filter((f) => {
+      const js = path.join(ROOT, 'dist', f.replace(/\.ts$/, '.js'))
+      return !fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(libDir, f)).mtimeMs
+    })
+  if (stale.length > 0) {
+    console.warn(`WARNING: dist/ is older than lib/ (${stale.join(', ')}): run \`npx tsc -p tsconfig.json\` first.`)
+  }
+}
+
+class Interrupted extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// One measurement: a fresh child process, timed from the parent (wall), under /usr/bin/time
+// (peak RSS, CPU, minor page faults). First the output is removed, dirty pages are written
+// back (sync) and the input is read once so it is hot in the page cache (the VM's DAMON
+// reclaim may evict cold file pages between rounds).
+
+function measure(argv, input, output, timeFile) {
+  rm(output)
+  sync()
+  readThrough(input)
+  const full = fs.existsSync(TIME_BIN) ? [TIME_BIN, '-o', timeFile, '-f', '%e %M %U %S %R', ...argv] : argv
+  rm(timeFile)
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * MiB })
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9
+  if (r.error) throw r.error
+  if (r.signal === 'SIGINT' || r.signal === 'SIGTERM') throw new Interrupted(r.signal)
+  if (r.status !== 0) {
+    const msg = `${r.stderr || ''}${r.stdout || ''}`.trim().split('\n').slice(-3).join(' | ')
+    throw new Error(`exit ${r.status ?? r.signal}: ${msg || argv.join(' ')}`)
+  }
+  const m = { wallS, rssMiB: null, userS: null, sysS: null, faults: null, opS: null }
+  if (fs.existsSync(timeFile)) {
+    const parts = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number)
+    m.rssMiB = parts[1] / 1024
+    m.userS = parts[2]
+    m.sysS = parts[3]
+    m.faults = parts[4]
+  }
+  const last = (r.stdout || '').trim().split('\n').pop()
+  if (last && last.startsWith('{')) m.opS = JSON.parse(last).opMs / 1000
+  return m
+}
+
+module.exports = {
+  MiB, ROOT, TIME_BIN, Interrupted,
+  parseSize, have, firstLine, rm, sync, median, readThrough, sha256File, makeRandomFile, fmt, checkDist, measure,
+}
