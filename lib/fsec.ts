@@ -102,6 +102,11 @@ export function recipientsOf(info: FsecHeaderInfo): RecipientInfo[] {
 export async function inspect(file: string): Promise<InspectResult> {
   const path = resolve(file)
   const { header, fileSize } = await readHeader(path)
+  return describeHeader(path, header, fileSize)
+}
+
+/** The public description of a header already read from `path`. */
+export function describeHeader(path: string, header: Buffer, fileSize: number): InspectResult {
   const info = parseHeader(header)
   return {
     path,

@@ -11,7 +11,8 @@ export {
   type EncryptStreamOptions,
 } from './streams'
 export { EncryptedFile, openEncryptedFile } from './reader'
-export { inspect, type InspectResult, type RecipientInfo } from './fsec'
+export { type InspectResult, type RecipientInfo } from './fsec'
+export { inspect, type InspectOptions, type InspectWithMetadataResult } from './inspect'
 export {
   generateKeyPair,
   type GenerateKeyPairOptions,

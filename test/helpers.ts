@@ -1,6 +1,6 @@
 // Shared test helpers: scratch folders, the shared test-vector folder, small file utilities.
 import { strict as assert } from 'node:assert'
-import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -65,4 +65,17 @@ export async function rejectsWith(p: Promise<unknown>, Class: abstract new (...a
   assert.equal((err as FilesecError).code, code, `code of: ${err.message}`)
   assert.ok(err.message.length > 0)
   return err as FilesecError
+}
+
+/** Flips every bit of the byte at `offset` of a file, in place. */
+export function corruptByte(path: string, offset: number): void {
+  const fd = openSync(path, 'r+')
+  try {
+    const b = Buffer.alloc(1)
+    readSync(fd, b, 0, 1, offset)
+    b[0] = b[0]! ^ 0xff
+    writeSync(fd, b, 0, 1, offset)
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -129,11 +129,23 @@ ${COMMON}
 ${EXIT_STATUS_HELP}
 `
 
-export const INSPECT_HELP = `Usage: filesec inspect FILE
+export const INSPECT_HELP = `Usage: filesec inspect FILE [-i IDENTITY... | -p | --passphrase-file F | --passphrase-env VAR]
 
 Shows the public header of a .fsec file without any key: format version,
 payload scheme, recipients (type, key fingerprint, RSA size or scrypt work
 factor) and sizes. Nothing is decrypted.
+
+With a key (-i, as for decrypt) or the file's passphrase (an option, or asked on
+the terminal with -p), the header is opened and authenticated and the sealed
+metadata is shown too: original name, size and padding, mode, times, note and
+the rotation history. The payload is not decrypted.
+
+Options:
+  -i, --identity PATH       a private key file; may be repeated
+  -p, --use-passphrase      the file is passphrase-encrypted: ask for it
+      --passphrase-file F   with -i: the identity files' passphrase; without:
+                            the passphrase of the encrypted file
+      --passphrase-env VAR  the same, from environment variable VAR
 
 ${COMMON}
 

@@ -1,24 +1,49 @@
-// filesec inspect: the public header of a .fsec file, no key needed.
-import { inspect as inspectFile } from '../index'
+// filesec inspect: the public header of a .fsec file, no key needed; with -i or a passphrase
+// option, also the sealed metadata (original name, size, times, note, padding, rotations).
+import { inspect as inspectFile, type InspectWithMetadataResult } from '../index'
 import { flag } from './args'
 import { type Context, oneFile, parseFor } from './common'
 import { describeRecipient } from './encrypt'
 import { INSPECT_HELP } from './help'
-import { formatBytes, shownPath } from './output'
+import { IDENTITY_OPTIONS, identityFrom } from './identity'
+import { clean, formatBytes, shownPath } from './output'
 
 const C = 'inspect'
 
 export async function inspect(args: string[], ctx: Context): Promise<void> {
-  const { values, positionals } = parseFor(ctx, args, {}, C)
+  const { values, positionals } = parseFor(
+    ctx,
+    args,
+    { ...IDENTITY_OPTIONS, 'use-passphrase': { type: 'boolean', short: 'p' } },
+    C,
+  )
   if (flag(values, 'help')) return ctx.out.help(INSPECT_HELP)
   const file = oneFile(positionals, C)
-  const info = await inspectFile(file)
+  const openWith = await identityFrom(values, file, ctx, C)
+  const withKey = openWith.given || flag(values, 'use-passphrase')
+  const info: InspectWithMetadataResult = withKey
+    ? await openWith.run((keys) => inspectFile(file, keys))
+    : await inspectFile(file)
   ctx.out.result({ command: C, ...info }, () => [
     `${shownPath(info.path)}: filesec format v${info.formatVersion}, ${formatBytes(info.fileSize)}`,
     `  payload: ${info.payload}`,
     `  file id: ${info.fileId}`,
-    `  header: ${info.headerSize} bytes (sealed metadata: ${info.sealedMetadataSize} bytes, needs a key to read)`,
+    info.metadata === undefined
+      ? `  header: ${info.headerSize} bytes (sealed metadata: ${info.sealedMetadataSize} bytes, needs a key to read)`
+      : `  header: ${info.headerSize} bytes (sealed metadata: ${info.sealedMetadataSize} bytes)`,
     `  encrypted to ${info.passphrase ? 'a passphrase' : `${info.recipients.length} recipient${info.recipients.length === 1 ? '' : 's'}`}:`,
     ...info.recipients.map((r) => `    ${describeRecipient(r)}`),
+    ...(info.metadata !== undefined ? describeMetadata(info.metadata) : []),
   ])
+}
+
+function describeMetadata(m: NonNullable<InspectWithMetadataResult['metadata']>): string[] {
+  const lines = ['  metadata (authenticated):']
+  if (m.name !== undefined) lines.push(`    original name: ${clean(m.name)}`)
+  if (m.size !== undefined) lines.push(`    size: ${formatBytes(m.size - m.padding)}${m.padding > 0 ? ` + ${formatBytes(m.padding)} padding` : ''}`)
+  if (m.mode !== undefined) lines.push(`    mode: ${m.mode.toString(8).padStart(4, '0')}`)
+  if (m.mtime !== undefined) lines.push(`    modified: ${clean(m.mtime)}`)
+  if (m.birthtime !== undefined) lines.push(`    created: ${clean(m.birthtime)}`)
+  if (m.note !== undefined) lines.push(`    note: ${clean(m.note)}`)
+  return lines
 }
