@@ -163,7 +163,7 @@ export function nativeSync<T>(fn: () => T): T {
 /** Maps a Node fs error to a FileError (keeps others as they are). */
 export function fromFs(error: unknown, path: string): unknown {
   const e = error as NodeJS.ErrnoException
-  if (!e || typeof e.code !== 'string') return error
+  if (!e || typeof e.code !== 'string' || error instanceof FilesecError) return error
   const details = { errno: e.errno, syscall: e.syscall, path }
   if (e.code === 'ENOENT') return new FileNotFoundError('FSEC_FILE_NOT_FOUND', `${path} does not exist`, details)
   if (e.code === 'EEXIST') return new OutputExistsError('FSEC_OUTPUT_EXISTS', `${path} already exists`, details)

@@ -1,13 +1,15 @@
 // SecFile: one object that follows a file through its life (plain → .fsec → plain), as
 // pyFileSec's SecFile did. Methods return `this`, so calls chain; `lastResult` holds the
 // structured result of the latest operation.
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, lstatSync, openSync, readSync, type Stats, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 import { ArgumentError, FileError, fromFs } from './errors'
 import { type DecryptOptions, type DecryptResult, decryptFile, type IdentityOptions } from './decrypt'
 import { type EncryptOptions, type EncryptResult, encryptFile } from './encrypt'
-import { FSEC_MAGIC, inspect, type InspectResult } from './fsec'
+import { FSEC_MAGIC, type InspectResult } from './fsec'
+import { inspect, type InspectOptions } from './inspect'
+import type { FileMetadata } from './metadata'
 import { type EncryptedFile, openEncryptedFile } from './reader'
 
 export class SecFile {
@@ -70,9 +72,35 @@ export class SecFile {
     return this
   }
 
+  /** Permission bits (`mode & 0o777`), e.g. 0o600. */
+  get permissions(): number {
+    return this.stat().mode & 0o777
+  }
+
+  /** How many names (hard links) the file has; above 1, its data survives under other names. */
+  get hardlinks(): number {
+    return this.stat().nlink
+  }
+
   /** The public header of an encrypted file (no key needed). */
   inspect(): Promise<InspectResult> {
     return inspect(this.current)
+  }
+
+  /** The authenticated metadata sealed in the header (needs an identity or the passphrase). */
+  async metadata(options: InspectOptions): Promise<FileMetadata> {
+    const info = await inspect(this.current, options)
+    return info.metadata!
+  }
+
+  private stat(): Stats {
+    try {
+      const st = lstatSync(this.current)
+      if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${this.current} is not a regular file`, { path: this.current })
+      return st
+    } catch (e) {
+      throw fromFs(e, this.current)
+    }
   }
 
   /** Opens the encrypted file for random-access reads. */
