@@ -80,7 +80,7 @@ export async function padFile(path: string, size: number = DEFAULT_PADDED_SIZE, 
       if (target < length) await handle.truncate(target)
       await handle.datasync()
     } catch (e) {
-      throw await putBack(handle, file, e, { length, contentLength, trailer: oldPadding > 0 ? tail : undefined })
+      throw await putBack(handle, file, e, { length, trailer: oldPadding > 0 ? tail : undefined })
     }
     return { path: file, size: target, padding: target - contentLength }
   } finally {
@@ -222,25 +222,21 @@ async function writeZeros(handle: FileHandle, from: number, to: number, signal?:
 
 interface BeforePadding {
   length: number
-  contentLength: number
   /** The old trailer, when the file was padded. */
   trailer: Buffer | undefined
 }
 
 /**
  * After a failed or aborted padFile: gives the file its original length back and, if it was
- * padded, its old fill and trailer (the fill carries no information, both tools write zeros, so
- * it is rewritten as zeros). The content before the padding is never written to. Returns the
- * error to throw.
+ * padded, its old trailer. The content before the padding is never written to; the fill may
+ * differ from before (it carries no information), so the file unpads exactly as before.
+ * Returns the error to throw.
  */
 async function putBack(handle: FileHandle, path: string, cause: unknown, before: BeforePadding): Promise<unknown> {
   const error = cause instanceof FilesecError ? cause : fromFs(cause, path)
   try {
     await handle.truncate(before.length)
-    if (before.trailer !== undefined) {
-      await writeZeros(handle, before.contentLength, before.length - TRAILER_LENGTH)
-      await writeAll(handle, before.trailer, before.length - TRAILER_LENGTH)
-    }
+    if (before.trailer !== undefined) await writeAll(handle, before.trailer, before.length - TRAILER_LENGTH)
     await handle.datasync()
   } catch (e) {
     const message = error instanceof Error ? error.message : String(error)
