@@ -318,6 +318,8 @@ describe('standalone padding (pyFileSec trailer)', function () {
       assert.equal(await paddingLength(fresh(tailOf('0000000100', 300))), 100)
       assert.equal(await paddingLength(fresh(tailOf('0000000300', 300))), 300)
       assert.equal(await paddingLength(fresh(tailOf('0000000032', 300))), 32)
+      // pyFileSec always writes 10 digits but reads any number of them.
+      assert.equal(await paddingLength(fresh(Buffer.concat([Buffer.alloc(273), Buffer.from('pad=00100\0pyFileSec_padded\0', 'latin1')]))), 100)
     })
 
     it('anything else is "not padded"', async () => {
@@ -329,7 +331,9 @@ describe('standalone padding (pyFileSec trailer)', function () {
         ['count with a space', tailOf(' 000000100', 300)],
         ['marker in another case', Buffer.concat([Buffer.alloc(268), Buffer.from('pad=0000000100\0pyFileSec_Padded\0', 'latin1')])],
         ['no pad= label', Buffer.concat([Buffer.alloc(268), Buffer.from('xyz=0000000100\0pyFileSec_padded\0', 'latin1')])],
-        ['last byte not NUL', Buffer.concat([tailOf('0000000100', 300), Buffer.from('\n')])],
+        ['a byte after the trailer', Buffer.concat([tailOf('0000000100', 300), Buffer.from('\n')])],
+        // A shorter count leaves room for a last byte that is not NUL after otherwise right pieces.
+        ['last byte not NUL', Buffer.concat([Buffer.alloc(272), Buffer.from('pad=00100\0pyFileSec_padded\0Z', 'latin1')])],
         ['shorter than 32 bytes', trailerFor('0000000031').subarray(1)],
         ['empty', Buffer.alloc(0)],
         ['all zeros', Buffer.alloc(500)],
