@@ -11,11 +11,12 @@ import { inspect } from './cli/inspect'
 import { Interrupts } from './cli/interrupt'
 import { keygen } from './cli/keygen'
 import { Output } from './cli/output'
+import { pad, unpad } from './cli/pad'
 import { versions } from './index'
 
 type Command = (args: string[], ctx: Context) => Promise<void>
 
-const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect }
+const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect, pad, unpad }
 
 /** Global flags before the first non-option word (they may also follow the command). */
 function wants(args: readonly string[], ...names: string[]): boolean {

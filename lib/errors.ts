@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'FSEC_IO'
   | 'FSEC_ABORTED'
   | 'FSEC_INTERNAL'
+  | 'FSEC_PADDING'
 
 export class FilesecError extends Error {
   readonly code: ErrorCode
@@ -97,6 +98,16 @@ export class AbortError extends FilesecError {
 
 export class InternalError extends FilesecError {}
 
+/**
+ * Standalone (pyFileSec-compatible) padding: the size is too small to hide the file's length,
+ * or the file has no padding trailer where one is required.
+ */
+export class PaddingError extends FilesecError {
+  constructor(message: string) {
+    super('FSEC_PADDING', message)
+  }
+}
+
 type ErrorClass = new (code: ErrorCode, message: string) => FilesecError
 
 const classes: Record<ErrorCode, ErrorClass> = {
@@ -124,6 +135,7 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_IO: FileError,
   FSEC_ABORTED: FilesecError,
   FSEC_INTERNAL: InternalError,
+  FSEC_PADDING: FilesecError,
 }
 
 /** Turns an error from the native addon (an Error with `code`) into its FilesecError class. */
@@ -134,6 +146,7 @@ export function fromNative(error: unknown): unknown {
   const c = code as ErrorCode
   if (c === 'FSEC_ABORTED') return new AbortError(error.message)
   if (c === 'FSEC_INVALID_ARGUMENT') return new ArgumentError(error.message)
+  if (c === 'FSEC_PADDING') return new PaddingError(error.message)
   const Class = classes[c]
   if (Class.prototype instanceof FileError || Class === FileError) {
     const e = error as { errno?: number; syscall?: string }

@@ -31,6 +31,18 @@ export type { FileMetadata, MetadataOptions } from './metadata'
 export type { PassphraseSource } from './passphrase'
 export type { Progress, RunOptions } from './options'
 export * from './errors'
+export {
+  DEFAULT_PADDED_SIZE,
+  MAX_PADDED_SIZE,
+  MIN_PADDED_SIZE,
+  padFile,
+  type PadOptions,
+  type PadResult,
+  paddingLength,
+  unpadFile,
+  type UnpadOptions,
+  type UnpadResult,
+} from './trailer-padding'
 
 import { native } from './native'
 

@@ -12,6 +12,8 @@ export const EXIT_STATUS_HELP = `Exit status:
   6    cannot open: none of the identities is a recipient, or wrong passphrase
   7    damaged or not encrypted: tampered, truncated, not a .fsec file,
        unsupported format version
+  8    padding: pad size too small to hide the file's length, or unpad of a
+       file that is not padded
   130  interrupted (SIGINT/SIGTERM); nothing is left at the output name`
 
 const COMMON = `Common options:
@@ -34,6 +36,8 @@ Usage:
   filesec decrypt FILE -i IDENTITY... [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec decrypt FILE [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec inspect FILE
+  filesec pad     FILE [--size N]
+  filesec unpad   FILE [--lenient]
   filesec help [COMMAND]
   filesec --version
 
@@ -42,6 +46,8 @@ Commands:
   encrypt   encrypt a file to public keys or to a passphrase
   decrypt   decrypt a .fsec file with a private key or the passphrase
   inspect   show the public header of a .fsec file (no key needed)
+  pad       pad a plain file to a fixed size before encrypting (pyFileSec format)
+  unpad     remove that padding
 
 Run 'filesec COMMAND --help' for a command's options.
 
@@ -152,9 +158,47 @@ ${COMMON}
 ${EXIT_STATUS_HELP}
 `
 
+export const PAD_HELP = `Usage: filesec pad FILE [--size N]
+
+Pads FILE in place to exactly N bytes (default 16384): zero bytes, then a
+32-byte trailer that records how many bytes were added. Encrypt the padded
+file: then its encrypted size no longer tells its real length. The format is
+pyFileSec's, so pyFileSec unpads these files and filesec unpads pyFileSec's.
+
+Existing padding is replaced. FILE must be shorter than N - 32 bytes (without
+its padding), else nothing changes and the exit status is 8. Sizes from 1 to
+127 are raised to 128; the largest is 8589934592 (8 GiB, pyFileSec's limit).
+Symbolic links are not followed; the file's permissions are kept.
+
+Options:
+      --size N          the padded size in bytes (default 16384); as in
+                        pyFileSec, 0 removes any padding (filesec unpad
+                        --lenient) and -1 removes it or fails (filesec unpad)
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
+export const UNPAD_HELP = `Usage: filesec unpad FILE [--lenient]
+
+Removes the padding that 'filesec pad' or pyFileSec's pad() added to FILE, in
+place, giving back the original bytes. A file that is not padded is an error
+(exit status 8) unless --lenient is given.
+
+Options:
+      --lenient         a file that is not padded is left as it is (exit 0)
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
 export const HELP: Record<string, string> = {
   keygen: KEYGEN_HELP,
   encrypt: ENCRYPT_HELP,
   decrypt: DECRYPT_HELP,
   inspect: INSPECT_HELP,
+  pad: PAD_HELP,
+  unpad: UNPAD_HELP,
 }
