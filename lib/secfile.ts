@@ -10,12 +10,21 @@ import { type EncryptOptions, type EncryptResult, encryptFile } from './encrypt'
 import { FSEC_MAGIC, type InspectResult } from './fsec'
 import { inspect, type InspectOptions } from './inspect'
 import type { FileMetadata } from './metadata'
+import {
+  DEFAULT_PADDED_SIZE,
+  padFile,
+  type PadOptions,
+  type PadResult,
+  unpadFile,
+  type UnpadOptions,
+  type UnpadResult,
+} from './trailer-padding'
 import { type EncryptedFile, openEncryptedFile } from './reader'
 
 export class SecFile {
   private current: string
-  /** The result of the latest encrypt or decrypt. */
-  lastResult: EncryptResult | DecryptResult | undefined
+  /** The result of the latest operation. */
+  lastResult: EncryptResult | DecryptResult | PadResult | UnpadResult | undefined
 
   constructor(path: string) {
     if (typeof path !== 'string' || path === '') throw new ArgumentError('SecFile needs a path')
@@ -80,6 +89,23 @@ export class SecFile {
   /** How many names (hard links) the file has; above 1, its data survives under other names. */
   get hardlinks(): number {
     return this.stat().nlink
+  }
+
+  /**
+   * Pads the plain file in place to `size` bytes (default 16384) with pyFileSec's trailer, so its
+   * length is hidden once it is encrypted. pyFileSec's special sizes work too: 0 = unpad if padded,
+   * -1 = unpad (PaddingError when not padded).
+   */
+  async pad(size: number = DEFAULT_PADDED_SIZE, options?: PadOptions): Promise<this> {
+    if (size === 0 || size === -1) return this.unpad({ strict: size === -1 })
+    this.lastResult = await padFile(this.current, size, options)
+    return this
+  }
+
+  /** Removes pyFileSec-style padding (strict by default: PaddingError when there is none). */
+  async unpad(options?: UnpadOptions): Promise<this> {
+    this.lastResult = await unpadFile(this.current, options)
+    return this
   }
 
   /** The public header of an encrypted file (no key needed). */

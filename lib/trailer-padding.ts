@@ -9,6 +9,7 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
 import { AbortError, ArgumentError, FileError, FilesecError, fromFs, PaddingError } from './errors'
+import { FSEC_MAGIC, hasFsecMagic } from './fsec'
 import {
   DEFAULT_PADDED_SIZE,
   encodeTrailer,
@@ -64,6 +65,7 @@ export async function padFile(path: string, size: number = DEFAULT_PADDED_SIZE, 
   if (signal?.aborted) throw new AbortError()
   const { handle, length } = await openRegularFile(file, 'read-write')
   try {
+    await refuseEncrypted(handle, file)
     const tail = await readTail(handle, length, file)
     const oldPadding = padCountOf(tail, length)
     const contentLength = length - oldPadding
@@ -253,4 +255,18 @@ async function putBack(handle: FileHandle, path: string, cause: unknown, before:
     })
   }
   return error
+}
+
+/**
+ * A trailer appended to a .fsec file would make it fail to decrypt (trailing data), and would hide
+ * nothing: padding belongs on the plaintext (or use encrypt's `pad` option).
+ */
+async function refuseEncrypted(handle: FileHandle, file: string): Promise<void> {
+  const head = Buffer.alloc(FSEC_MAGIC.length)
+  const { bytesRead } = await handle.read(head, 0, head.length, 0)
+  if (hasFsecMagic(head.subarray(0, bytesRead))) {
+    throw new ArgumentError(
+      `${file} is an encrypted .fsec file: pad the plaintext before encrypting it, or encrypt with the pad option`,
+    )
+  }
 }

@@ -1,9 +1,9 @@
 // SecFile: the one object that follows a file (plain → .fsec → plain) and reports on it.
 import { strict as assert } from 'node:assert'
-import { chmodSync, linkSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { FileError, FileNotFoundError, generateKeyPair, SecFile } from '../lib'
+import { FileError, FileNotFoundError, generateKeyPair, PaddingError, SecFile } from '../lib'
 import { scratchDir } from './helpers'
 
 describe('SecFile', function () {
@@ -49,4 +49,20 @@ describe('SecFile', function () {
     assert.equal(m.name, 'meta.txt')
     assert.equal(m.size, 8)
   })
+
+  it('§7.120 pad, pad(-1), pad(0): pyFileSec special sizes; lastResult says what happened', async () => {
+    const original = Buffer.from('a plain file to pad')
+    writeFileSync(p('pad.txt'), original)
+    const f = new SecFile(p('pad.txt'))
+    await f.pad(1024)
+    assert.equal(f.size, 1024)
+    assert.deepEqual(f.lastResult, { path: p('pad.txt'), size: 1024, padding: 1024 - original.length })
+    await f.pad(-1)
+    assert.deepEqual(readFileSync(p('pad.txt')), original)
+    await f.pad(0) // lenient: nothing to remove
+    assert.deepEqual(f.lastResult, { path: p('pad.txt'), size: original.length, removed: 0 })
+    await assert.rejects(f.pad(-1), (e: unknown) => e instanceof PaddingError && e.code === 'FSEC_PADDING')
+    await assert.rejects(f.unpad(), PaddingError)
+  })
 })
+

@@ -26,6 +26,8 @@ import fc from 'fast-check'
 import {
   AbortError,
   ArgumentError,
+  encryptFile,
+  generateKeyPair,
   FileError,
   FileNotFoundError,
   MAX_PADDED_SIZE,
@@ -415,6 +417,16 @@ describe('standalone padding (pyFileSec trailer)', function () {
       for (const call of [padFile(fifo), unpadFile(fifo), paddingLength(fifo)]) {
         await rejectsWith(call, FileError, 'FSEC_NOT_A_FILE')
       }
+    })
+
+    it('an encrypted .fsec file is refused (a trailer would break its decryption and hide nothing)', async () => {
+      const { publicKey } = await generateKeyPair('x25519')
+      const plain = fresh(randomBytes(50))
+      const enc = (await encryptFile(plain, { to: publicKey })).output
+      const before = bytes(enc)
+      const e = await rejectsWith(padFile(enc, 4096), ArgumentError, 'FSEC_INVALID_ARGUMENT')
+      assert.match(e.message, /encrypted \.fsec file/)
+      assert.deepEqual(bytes(enc), before)
     })
 
     it('bad paths and options are ArgumentErrors', async () => {
