@@ -109,6 +109,8 @@ declare namespace binding {
      * Resolves to { plaintextBytes: keepBytes + padding, fileBytes }.
      */
     rekeyFile(oldPayloadKey: PayloadKey, newPayloadKey: PayloadKey, newHeader: Buffer, options: OutputOptions & { source: string; payloadOffset: number; expectedSize: number | null; keepBytes: number; padding: number }, onProgress: ProgressCallback | null): Job
+    /** Authenticates every chunk of an encrypted file and writes nothing. */
+    verifyFile(payloadKey: PayloadKey, options: { source: string; payloadOffset: number; expectedSize: number | null; threads: number }, onProgress: ProgressCallback | null): Job
 
     /** Direct access to the primitives for conformance tests; not public API. */
     primitives: {

@@ -556,4 +556,19 @@ Result rekey_file(RekeyRequest& request, const Control& control) {
   return Result{new_size, total};
 }
 
+Result verify_file(VerifyRequest& request, const Control& control) {
+  OpenedPayload source = open_payload(request.source, request.payload_offset, request.prefix_size, request.factory,
+                                      request.expected_plaintext_size);
+  auto fill = [&](std::unique_ptr<ChunkCipher>& cipher, uint64_t first, uint64_t count, WriteJob& job) {
+    job.plaintext = source.open_chunks(*cipher, first, count, job.buffer->data);
+    job.iov_count = 0;
+  };
+  run_blocks(
+      source.chunks, source.scheme->sealed_chunk_size(), source.size, control,
+      [&]() { return source.scheme->make_cipher(); }, fill, [](WriteJob&) {});
+  check_source_unchanged(source.fd.get(), source.st, request.source);
+  if (control.progress) control.progress(source.size, source.size);
+  return Result{source.size, source.file_size};
+}
+
 }  // namespace filesec::engine

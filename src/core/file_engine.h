@@ -1,4 +1,5 @@
-// File-to-file encryption, decryption and re-encryption (rekey) of a chunked payload. Chunk positions are computable
+// File-to-file encryption, decryption, re-encryption (rekey) and verification of a chunked
+// payload. Chunk positions are computable
 // from the chunk index alone, so worker threads claim blocks of chunks in any order, read them
 // with pread, seal or open them in place, and hand them to one writer (the calling thread),
 // which writes them with pwrite at their offsets. No per-chunk allocation, no calls into JS;
@@ -75,6 +76,15 @@ struct RekeyRequest {
   Output output;
 };
 
+// Authenticates every chunk of an encrypted file, writing nothing.
+struct VerifyRequest {
+  std::string source;
+  uint64_t payload_offset = 0;
+  size_t prefix_size = 0;
+  SchemeFactory factory;
+  std::optional<uint64_t> expected_plaintext_size;
+};
+
 struct Result {
   uint64_t plaintext_bytes = 0;
   uint64_t file_bytes = 0;
@@ -83,6 +93,7 @@ struct Result {
 Result encrypt_file(EncryptRequest& request, const Control& control);
 Result decrypt_file(DecryptRequest& request, const Control& control);
 Result rekey_file(RekeyRequest& request, const Control& control);
+Result verify_file(VerifyRequest& request, const Control& control);
 
 // Maps a payload's length to its plaintext length, telling truncation from extension when the
 // expected plaintext length is known. Throws FSEC_TRUNCATED / FSEC_TRAILING_DATA.

@@ -1,5 +1,5 @@
-// File-to-file encryption, decryption and rekey jobs. Each job runs the core file engine
-// on a thread of its own (which starts helper threads), reports throttled progress to JS
+// File-to-file encryption, decryption, rekey and verification jobs. Each job runs the core file
+// engine on a thread of its own (which starts helper threads), reports throttled progress to JS
 // through a thread-safe function, can be aborted, and settles a promise when done. Jobs do not
 // occupy the libuv thread pool, so long encryptions never starve fs or crypto calls made by the
 // application.
@@ -233,6 +233,27 @@ Napi::Value RekeyFile(const Napi::CallbackInfo& info) {
   return JobObject::New(env, state);
 }
 
+// verifyFile(payloadKey, { source, payloadOffset, expectedSize | null, threads },
+//   onProgress | null) → Job
+Napi::Value VerifyFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto secret = PayloadKeyObject::From(info[0], "payloadKey");
+  if (!info[1].IsObject()) throw_type_error(env, "options must be an object");
+  Napi::Object o = info[1].As<Napi::Object>();
+  auto request = std::make_shared<engine::VerifyRequest>();
+  request->source = string_arg(o.Get("source"), "source");
+  request->payload_offset = u64_arg(o.Get("payloadOffset"), "payloadOffset");
+  request->expected_plaintext_size = optional_u64_arg(o.Get("expectedSize"), "expectedSize");
+  request->prefix_size = secret->prefix_size();
+  request->factory = secret->for_decryption();
+  unsigned threads = threads_from(o);
+
+  auto state = std::make_shared<JobState>(env, info[2]);
+  state->set_threads(threads);
+  state->start(state, [request](engine::Control& control) { return engine::verify_file(*request, control); });
+  return JobObject::New(env, state);
+}
+
 }  // namespace
 
 void init_jobs(Napi::Env env, Napi::Object exports) {
@@ -241,6 +262,7 @@ void init_jobs(Napi::Env env, Napi::Object exports) {
   exports.Set("encryptFile", Napi::Function::New(env, EncryptFile, "encryptFile"));
   exports.Set("decryptFile", Napi::Function::New(env, DecryptFile, "decryptFile"));
   exports.Set("rekeyFile", Napi::Function::New(env, RekeyFile, "rekeyFile"));
+  exports.Set("verifyFile", Napi::Function::New(env, VerifyFile, "verifyFile"));
 }
 
 }  // namespace filesec::napi
