@@ -59,6 +59,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_IO: EXIT.FILE,
   FSEC_ABORTED: EXIT.INTERRUPTED,
   FSEC_INTERNAL: EXIT.FAILURE,
+  FSEC_PADDING_INVALID: EXIT.DAMAGED,
 }
 
 /** The exit status for an error thrown by a command. */
