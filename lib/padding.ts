@@ -3,7 +3,7 @@
 // it. Padmé (Nikitin et al., "Reducing Metadata Leakage from Encrypted Files and Communication
 // with PURBs", PoPETs 2019) keeps only the top bits of the length, so a padded length reveals
 // O(log log L) bits instead of O(log L), for at most 15/129 (< 11.63%) extra bytes.
-import { ArgumentError } from './errors'
+import { ArgumentError, PaddingError } from './errors'
 
 /** false: no padding; 'padme': Padmé; a number N: up to the next multiple of N bytes. */
 export type PadOption = false | 'padme' | number
@@ -51,4 +51,60 @@ export function paddingFor(length: number, pad: PadOption | undefined): number {
   const padding = (pad - (length % pad)) % pad
   toSafeNumber(BigInt(length) + BigInt(padding))
   return padding
+}
+
+function checkZero(bytes: Buffer): void {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== 0) {
+      throw new PaddingError(
+        'FSEC_PADDING_INVALID',
+        'the padding at the end of the payload is not all zero bytes: the file was written by a faulty encryptor',
+      )
+    }
+  }
+}
+
+/**
+ * Removes the trailing `padding` bytes from a decrypted plaintext that arrives in pieces, and
+ * checks that they are zero. With the payload size known (metadata `size`), everything before
+ * the padding is released at once; without it, the last `padding` bytes seen are held back
+ * until the end.
+ */
+export class PaddingStripper {
+  private seen = 0
+  private held = Buffer.alloc(0)
+
+  constructor(
+    private readonly padding: number,
+    private readonly payloadSize: number | undefined,
+  ) {
+    if (payloadSize !== undefined && padding > payloadSize) {
+      throw new PaddingError('FSEC_PADDING_INVALID', `the metadata claims more padding (${padding} bytes) than payload (${payloadSize} bytes)`)
+    }
+  }
+
+  /** The part of the plaintext seen so far that is certainly not padding, in order. */
+  take(piece: Buffer): Buffer {
+    if (this.padding === 0) return piece
+    if (this.payloadSize !== undefined) {
+      const keepEnd = this.payloadSize - this.padding
+      const cut = Math.max(0, Math.min(piece.length, keepEnd - this.seen))
+      this.seen += piece.length
+      checkZero(piece.subarray(cut))
+      return piece.subarray(0, cut)
+    }
+    const all = this.held.length > 0 ? Buffer.concat([this.held, piece]) : piece
+    const cut = Math.max(0, all.length - this.padding)
+    this.held = Buffer.from(all.subarray(cut))
+    return all.subarray(0, cut)
+  }
+
+  /** At the end of the plaintext: checks that the padding was all there, and zero. */
+  end(): void {
+    if (this.padding === 0 || this.payloadSize !== undefined) return
+    if (this.held.length < this.padding) {
+      throw new PaddingError('FSEC_PADDING_INVALID', `the metadata claims more padding (${this.padding} bytes) than the payload holds`)
+    }
+    checkZero(this.held)
+  }
 }

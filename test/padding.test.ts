@@ -5,11 +5,15 @@ import { strict as assert } from 'node:assert'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 
 import fc from 'fast-check'
 
 import {
   ArgumentError,
+  createDecryptStream,
+  createEncryptStream,
   decryptFile,
   encryptFile,
   type FileMetadata,
@@ -209,6 +213,99 @@ describe('padded .fsec files', function () {
     }
   })
 
+  describe('streams', () => {
+    async function streamEncrypt(data: Buffer, options: { size?: number; pad?: PadOption }, pieces = 3): Promise<Buffer> {
+      const parts: Buffer[] = []
+      const step = Math.max(1, Math.ceil(data.length / pieces))
+      const input = Array.from({ length: Math.ceil(data.length / step) }, (_, i) => data.subarray(i * step, (i + 1) * step))
+      await pipeline(
+        Readable.from(input),
+        createEncryptStream({ to: pair.publicKey, ...options }),
+        new Writable({
+          write(chunk: Buffer, _e, cb) {
+            parts.push(chunk)
+            cb()
+          },
+        }),
+      )
+      return Buffer.concat(parts)
+    }
+
+    async function streamDecrypt(encrypted: Buffer, step = 7000): Promise<{ out: Buffer; metadata?: FileMetadata }> {
+      const parts: Buffer[] = []
+      const input = Array.from({ length: Math.ceil(encrypted.length / step) }, (_, i) => encrypted.subarray(i * step, (i + 1) * step))
+      const decryptor = createDecryptStream({ identity: pair.privateKey })
+      await pipeline(
+        Readable.from(input),
+        decryptor,
+        new Writable({
+          write(chunk: Buffer, _e, cb) {
+            parts.push(chunk)
+            cb()
+          },
+        }),
+      )
+      return { out: Buffer.concat(parts), metadata: decryptor.metadata }
+    }
+
+    for (const size of [0, 1, CHUNK - 1, CHUNK, 50_000]) {
+      it(`${size} bytes with pad 'padme' and 4096: stream → stream, stream → file`, async () => {
+        const data = randomBytes(size)
+        for (const pad of ['padme', 4096] as const) {
+          const padding = paddingFor(size, pad)
+          const encrypted = await streamEncrypt(data, { size, pad })
+          const { out, metadata } = await streamDecrypt(encrypted)
+          assert.deepEqual(out, data)
+          assert.equal(metadata!.size, size + padding)
+          assert.equal(metadata!.padding, padding)
+          const file = join(dir(), `s${n++}.fsec`)
+          writeFileSync(file, encrypted)
+          await decryptFile(file, { identity: pair.privateKey, output: `${file}.out` })
+          assert.deepEqual(readFileSync(`${file}.out`), data)
+        }
+      })
+    }
+
+    it('a slow reader gets all of a large padding, which is not buffered all at once', async () => {
+      const data = randomBytes(10)
+      const parts: Buffer[] = []
+      const encryptor = createEncryptStream({ to: pair.publicKey, size: data.length, pad: 4 << 20 })
+      let mostBuffered = 0
+      await pipeline(
+        Readable.from([data]),
+        encryptor,
+        new Writable({
+          highWaterMark: 1024,
+          write(chunk: Buffer, _e, cb) {
+            parts.push(chunk)
+            mostBuffered = Math.max(mostBuffered, encryptor.readableLength)
+            setImmediate(cb)
+          },
+        }),
+      )
+      // The flush waits for the reader instead of pushing 4 MiB of sealed zeros at once.
+      assert.ok(mostBuffered < 1 << 20, `${mostBuffered} bytes were buffered`)
+      const { out, metadata } = await streamDecrypt(Buffer.concat(parts), 100_000)
+      assert.deepEqual(out, data)
+      assert.equal(metadata!.size, 4 << 20)
+    })
+
+    it('the decrypt stream strips padding from files made by encryptFile', async () => {
+      const data = randomBytes(CHUNK + 5)
+      const e = await encryptFile(fresh(data), { to: pair.publicKey, pad: 'padme' })
+      assert.deepEqual((await streamDecrypt(readFileSync(e.output), 999)).out, data)
+    })
+
+    it('pad needs size, and the written length must match it', async () => {
+      assert.throws(() => createEncryptStream({ to: pair.publicKey, pad: 'padme' }), ArgumentError)
+      assert.throws(() => createEncryptStream({ to: pair.publicKey, size: 10, pad: 0 }), ArgumentError)
+      await assert.rejects(streamEncrypt(randomBytes(100), { size: 99, pad: 'padme' }), ArgumentError)
+      await assert.rejects(streamEncrypt(randomBytes(100), { size: 101, pad: 'padme' }), ArgumentError)
+      // pad: false needs nothing.
+      assert.ok((await streamEncrypt(randomBytes(10), { pad: false })).length > 0)
+    })
+  })
+
   describe('padding that is not what the metadata says', () => {
     /**
      * Encrypts `plaintext` as it is, with handmade metadata claiming `padding` bytes of padding
@@ -245,12 +342,35 @@ describe('padded .fsec files', function () {
       return output
     }
 
-    async function expectRefused(file: string): Promise<void> {
+    async function streamDecrypt(file: string): Promise<{ out: Buffer; error: unknown }> {
+      const parts: Buffer[] = []
+      let error: unknown
+      try {
+        await pipeline(
+          Readable.from([readFileSync(file)]),
+          createDecryptStream({ identity: pair.privateKey }),
+          new Writable({
+            write(chunk: Buffer, _e, cb) {
+              parts.push(chunk)
+              cb()
+            },
+          }),
+        )
+      } catch (e) {
+        error = e
+      }
+      return { out: Buffer.concat(parts), error }
+    }
+
+    async function expectRefused(file: string, data: Buffer): Promise<void> {
       const out = `${file}.out`
       await rejectsWith(decryptFile(file, { identity: pair.privateKey, output: out }), PaddingError, 'FSEC_PADDING_INVALID')
       assert.equal(existsSync(out), false, 'no output')
       assert.deepEqual(leftoverTempFiles(dir()), [], 'no temporary file')
       await rejectsWith(verifyEncryptedFile(file, { identity: pair.privateKey }), PaddingError, 'FSEC_PADDING_INVALID')
+      const s = await streamDecrypt(file)
+      assert.ok(s.error instanceof PaddingError, String(s.error))
+      assert.deepEqual(s.out, data.subarray(0, s.out.length), 'the stream released nothing but the real plaintext')
     }
 
     const cases: [string, number, number, (padding: Buffer) => void][] = [
@@ -264,7 +384,7 @@ describe('padded .fsec files', function () {
         const data = randomBytes(dataLength)
         const pad = Buffer.alloc(padding)
         spoil(pad)
-        await expectRefused(await crafted(Buffer.concat([data, pad]), padding))
+        await expectRefused(await crafted(Buffer.concat([data, pad]), padding), data)
       })
     }
 
@@ -274,6 +394,7 @@ describe('padded .fsec files', function () {
       const d = await decryptFile(file, { identity: pair.privateKey, output: `${file}.out` })
       assert.deepEqual(readFileSync(`${file}.out`), data)
       assert.equal(d.plaintextBytes, data.length)
+      assert.deepEqual((await streamDecrypt(file)).out, data)
     })
 
     it('without a size in the metadata: padding is still stripped, and checked', async () => {
@@ -281,15 +402,18 @@ describe('padded .fsec files', function () {
       const good = await crafted(Buffer.concat([data, Buffer.alloc(CHUNK + 9)]), CHUNK + 9, false)
       await decryptFile(good, { identity: pair.privateKey, output: `${good}.out` })
       assert.deepEqual(readFileSync(`${good}.out`), data)
+      const s = await streamDecrypt(good)
+      assert.equal(s.error, undefined)
+      assert.deepEqual(s.out, data)
       const spoilt = Buffer.alloc(CHUNK + 9)
       spoilt[CHUNK] = 3
-      await expectRefused(await crafted(Buffer.concat([data, spoilt]), CHUNK + 9, false))
+      await expectRefused(await crafted(Buffer.concat([data, spoilt]), CHUNK + 9, false), data)
     })
 
     it('more padding than payload (no size in the metadata) → PaddingError everywhere', async () => {
       const data = randomBytes(50)
       const file = await crafted(data, 51, false)
-      await expectRefused(file)
+      await expectRefused(file, Buffer.alloc(0))
       await rejectsWith(openEncryptedFile(file, { identity: pair.privateKey }), PaddingError, 'FSEC_PADDING_INVALID')
     })
   })
