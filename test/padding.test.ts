@@ -33,6 +33,7 @@ import { runJob } from '../lib/jobs'
 import { encodeMetadata } from '../lib/metadata'
 import { tempPathFor } from '../lib/paths'
 import native = require('../binding')
+import { ensureBuilt, runCli } from './cli/run'
 import { CHUNK, PAYLOAD_PREFIX } from './fsec-layout'
 import { leftoverTempFiles, rejectsWith, scratchDir } from './helpers'
 
@@ -459,5 +460,37 @@ describe('padded .fsec files', function () {
     assert.equal(d.metadata.padding, padding)
     assert.deepEqual(readFileSync(`${output}.out`), data)
     assert.equal(statSync(output).size, payloadFileSize(sealed.header.length, 1 << 20))
+  })
+
+  describe('CLI: filesec encrypt --pad', function () {
+    this.timeout(60_000)
+    before(() => ensureBuilt())
+
+    it('--pad padme and --pad N pad the file; decrypt restores it; bad values are usage errors', async () => {
+      const data = randomBytes(70_000)
+      const input = fresh(data)
+      const key = join(dir(), 'cli.key')
+      const cli = (args: string[]) => runCli(args, { cwd: dir() })
+      assert.equal((await cli(['keygen', '-o', key, '--no-passphrase', '--quiet'])).status, 0)
+      for (const pad of ['padme', '65536']) {
+        const out = `${input}.${pad}.fsec`
+        const e = await cli(['encrypt', input, '-r', `${key}.pub`, '--pad', pad, '-o', out, '--json'])
+        assert.equal(e.status, 0, e.stderr)
+        const padded = data.length + paddingFor(data.length, pad === 'padme' ? 'padme' : Number(pad))
+        const { header } = await readHeader(out)
+        assert.equal(statSync(out).size, payloadFileSize(header.length, padded))
+        assert.equal(JSON.parse(e.stdout).plaintextBytes, data.length)
+        const d = await cli(['decrypt', out, '-i', key, '-o', `${out}.out`, '--json'])
+        assert.equal(d.status, 0, d.stderr)
+        assert.equal(JSON.parse(d.stdout).metadata.size, padded)
+        assert.deepEqual(readFileSync(`${out}.out`), data)
+      }
+      for (const bad of ['0', '-5', 'PADME', '1.5', 'x', '']) {
+        const r = await cli(['encrypt', input, '-r', `${key}.pub`, `--pad=${bad}`, '-o', `${input}.bad.fsec`])
+        assert.equal(r.status, 2, `--pad ${bad}: ${r.stderr}`)
+        assert.match(r.stderr, /--pad/)
+        assert.equal(existsSync(`${input}.bad.fsec`), false)
+      }
+    })
   })
 })
