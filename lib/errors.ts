@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'FSEC_ABORTED'
   | 'FSEC_INTERNAL'
   | 'FSEC_PADDING'
+  | 'FSEC_PADDING_INVALID'
 
 export class FilesecError extends Error {
   readonly code: ErrorCode
@@ -64,6 +65,11 @@ export class PayloadMismatchError extends PayloadError {}
 export class TruncatedError extends PayloadError {}
 /** Bytes were appended after the final chunk. */
 export class TrailingDataError extends PayloadError {}
+/**
+ * The padding the metadata announces is not there: non-zero bytes (they are authenticated, so
+ * the writer was faulty) or more padding than payload.
+ */
+export class InvalidPaddingError extends PayloadError {}
 
 /** A key cannot be used: damaged, unsupported type, too short, wrong kind, or locked. */
 export class KeyError extends FilesecError {}
@@ -136,6 +142,7 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_ABORTED: FilesecError,
   FSEC_INTERNAL: InternalError,
   FSEC_PADDING: FilesecError,
+  FSEC_PADDING_INVALID: InvalidPaddingError,
 }
 
 /** Turns an error from the native addon (an Error with `code`) into its FilesecError class. */

@@ -13,6 +13,8 @@ export {
 export { EncryptedFile, openEncryptedFile } from './reader'
 export { type InspectResult, type RecipientInfo } from './fsec'
 export { inspect, type InspectOptions, type InspectWithMetadataResult } from './inspect'
+export { verifyEncryptedFile, type VerifyOptions, type VerifyResult } from './verify'
+export { type PadOption, paddingFor, padmeLength } from './padding'
 export {
   generateKeyPair,
   type GenerateKeyPairOptions,

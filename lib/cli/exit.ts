@@ -62,6 +62,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_ABORTED: EXIT.INTERRUPTED,
   FSEC_INTERNAL: EXIT.FAILURE,
   FSEC_PADDING: EXIT.PADDING,
+  FSEC_PADDING_INVALID: EXIT.DAMAGED,
 }
 
 /** The exit status for an error thrown by a command. */

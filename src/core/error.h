@@ -32,6 +32,7 @@ inline constexpr const char* kSourceChanged = "FSEC_SOURCE_CHANGED";
 inline constexpr const char* kIo = "FSEC_IO";
 inline constexpr const char* kAborted = "FSEC_ABORTED";
 inline constexpr const char* kInternal = "FSEC_INTERNAL";
+inline constexpr const char* kPaddingInvalid = "FSEC_PADDING_INVALID";
 }  // namespace code
 
 class Error : public std::exception {
