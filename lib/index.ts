@@ -30,6 +30,26 @@ export type { FileMetadata, MetadataOptions } from './metadata'
 export type { PassphraseSource } from './passphrase'
 export type { Progress, RunOptions } from './options'
 export * from './errors'
+export {
+  destroyFile,
+  type DestroyAssurance,
+  type DestroyOptions,
+  type DestroyPassReport,
+  type DestroyPattern,
+  type DestroyReport,
+} from './destroy'
+export {
+  describeMedium,
+  detectSyncService,
+  detectVcs,
+  hardlinkInfo,
+  type HardlinkInfo,
+  type MediumInfo,
+  type SyncServiceInfo,
+  type SyncServiceName,
+  type VcsInfo,
+  type VcsKind,
+} from './detect'
 
 import { native } from './native'
 
