@@ -4,6 +4,7 @@
 import { refuseSecretOptions, UsageError } from './cli/args'
 import type { Context } from './cli/common'
 import { decrypt } from './cli/decrypt'
+import { destroy } from './cli/destroy'
 import { encrypt } from './cli/encrypt'
 import { EXIT } from './cli/exit'
 import { HELP, MAIN_HELP } from './cli/help'
@@ -11,11 +12,12 @@ import { inspect } from './cli/inspect'
 import { Interrupts } from './cli/interrupt'
 import { keygen } from './cli/keygen'
 import { Output } from './cli/output'
+import { status } from './cli/status'
 import { versions } from './index'
 
 type Command = (args: string[], ctx: Context) => Promise<void>
 
-const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect }
+const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect, destroy, status }
 
 /** Global flags before the first non-option word (they may also follow the command). */
 function wants(args: readonly string[], ...names: string[]): boolean {

@@ -30,6 +30,8 @@ export const EXIT = {
   CANNOT_OPEN: 6,
   /** The encrypted file is damaged or not one: tampered, truncated, not encrypted, unsupported version. */
   DAMAGED: 7,
+  /** A destroy stopped part-way: the message says what was done and where the file still is. */
+  DESTROY_FAILED: 8,
   /** Interrupted by SIGINT or SIGTERM (nothing is left at the output name). */
   INTERRUPTED: 130,
 } as const
@@ -59,6 +61,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_IO: EXIT.FILE,
   FSEC_ABORTED: EXIT.INTERRUPTED,
   FSEC_INTERNAL: EXIT.FAILURE,
+  FSEC_DESTROY_FAILED: EXIT.DESTROY_FAILED,
 }
 
 /** The exit status for an error thrown by a command. */

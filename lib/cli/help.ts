@@ -12,6 +12,8 @@ export const EXIT_STATUS_HELP = `Exit status:
   6    cannot open: none of the identities is a recipient, or wrong passphrase
   7    damaged or not encrypted: tampered, truncated, not a .fsec file,
        unsupported format version
+  8    destroy failed part-way: the message says what was done and where the
+       file still is
   130  interrupted (SIGINT/SIGTERM); nothing is left at the output name`
 
 const COMMON = `Common options:
@@ -34,6 +36,8 @@ Usage:
   filesec decrypt FILE -i IDENTITY... [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec decrypt FILE [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec inspect FILE
+  filesec destroy FILE [--passes N] [--no-remove] [--yes]
+  filesec status  FILE
   filesec help [COMMAND]
   filesec --version
 
@@ -42,6 +46,8 @@ Commands:
   encrypt   encrypt a file to public keys or to a passphrase
   decrypt   decrypt a .fsec file with a private key or the passphrase
   inspect   show the public header of a .fsec file (no key needed)
+  destroy   overwrite a file in place and remove it (secure deletion)
+  status    where a file lives: links, version control, cloud sync, medium
 
 Run 'filesec COMMAND --help' for a command's options.
 
@@ -140,9 +146,58 @@ ${COMMON}
 ${EXIT_STATUS_HELP}
 `
 
+export const DESTROY_HELP = `Usage: filesec destroy FILE [--passes N] [--no-remove] [--yes]
+
+Overwrites FILE in place (by default 3 passes: random, random, zeros), syncing
+each pass to the disk, then truncates it, renames it to random names and
+removes it. Prints a report: what was written, the file system and disk under
+the file, other hard links, cloud-sync and version-control copies, and an
+assurance verdict: 'overwritten-in-place' (NIST SP 800-88 Clear) only on a
+rotational disk under a file system that rewrites files in place, with no
+copies elsewhere; otherwise 'best-effort' with warnings saying why. On SSDs
+and copy-on-write, network or in-memory file systems overwriting cannot be
+trusted: keep such files encrypted and destroy the key instead.
+
+This cannot be undone. On a terminal you are asked to confirm; without one,
+--yes is required. Symbolic links are never followed.
+
+Options:
+  -n, --passes N       N passes: N-1 random, then zeros (1: a single random
+                       pass); 1 to 100, default 3
+      --no-remove      overwrite in place but keep the file (like shred
+                       without -u)
+  -y, --yes            do not ask for confirmation
+
+Ctrl-C stops the overwrite between blocks; the file is then not removed and
+the message says how far the passes got (exit status 130, also when the
+question is answered no).
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
+export const STATUS_HELP = `Usage: filesec status FILE
+
+Shows what matters about FILE before protecting or destroying it: size,
+permissions (octal), number of hard links, device and inode, whether it is a
+filesec file (by its first bytes), whether it is in a git, Mercurial or
+Subversion working copy (and tracked, for git), whether it is in a cloud-sync
+folder (Dropbox, OneDrive, Google Drive, iCloud Drive, Box, Nextcloud,
+ownCloud, Syncthing), the medium (file-system type, SSD, copy-on-write, data
+journaling, network, in RAM), and whether its folder is writable. Nothing is
+changed; symbolic links are not followed.
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
 export const HELP: Record<string, string> = {
   keygen: KEYGEN_HELP,
   encrypt: ENCRYPT_HELP,
   decrypt: DECRYPT_HELP,
   inspect: INSPECT_HELP,
+  destroy: DESTROY_HELP,
+  status: STATUS_HELP,
 }
