@@ -282,10 +282,9 @@ class Shredding {
       for (uint64_t offset = 0; offset < size;) {
         check_cancelled(control);
         size_t n = static_cast<size_t>(std::min<uint64_t>(kBlockSize, size - offset));
-        fs::pwrite_full(t_.file.get(), source->next(), n, offset, t_.path);
+        write_counted(source->next(), n, offset, pass);
         source->release();
         offset += n;
-        pass.bytes_written += n;
         writeback.wrote(n);
         progress.add(n);
       }
@@ -336,6 +335,21 @@ class Shredding {
 
  private:
   std::string current_path() const { return t_.folder_path == "/" ? "/" + t_.name : t_.folder_path + "/" + t_.name; }
+
+  // pwrite until all `n` bytes are written, counting each write as it lands: when one fails
+  // part-way (a full disk, a file-size limit), the report says exactly how far the pass got.
+  void write_counted(const uint8_t* data, size_t n, uint64_t offset, PassReport& pass) {
+    size_t done = 0;
+    while (done < n) {
+      ssize_t w = ::pwrite(t_.file.get(), data + done, n - done, static_cast<off_t>(offset + done));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        fail_errno(errno, "pwrite", t_.path);
+      }
+      done += static_cast<size_t>(w);
+      pass.bytes_written += static_cast<uint64_t>(w);
+    }
+  }
 
   void check_cancelled(const Control& control) const {
     if (control.cancelled != nullptr && control.cancelled->load(std::memory_order_relaxed)) {
