@@ -65,8 +65,9 @@ export interface DestroyReport {
   bytesOverwritten: number
   /**
    * Always false: the file is overwritten at its exact size, not rounded up to a whole block as
-   * shred does. Linux writes whole pages from its page cache and zero-fills the part of the last
-   * page beyond the end of the file, and the file keeps its size when `remove` is false.
+   * shred does. Linux writes a file's last page whole, zero-filled past the end of the file (ext4
+   * and the generic block-layer writeback), which clears the last block's slack wherever blocks
+   * are no larger than a page; and the file keeps its size when `remove` is false.
    */
   roundedUpToBlock: false
   /** The file system's preferred I/O block size (st_blksize). */
