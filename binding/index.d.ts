@@ -79,6 +79,38 @@ declare namespace binding {
     stanzas: FsecStanzaInfo[]
   }
 
+  export type DestroyPattern = 'random' | 'zeros' | 'ones'
+
+  export type DestroyStep = 'none' | 'overwrite' | 'sync' | 'check' | 'truncate' | 'rename' | 'unlink' | 'folder-sync'
+
+  /** What the shredder did; identity, size and link count are those of the file as opened. */
+  export interface DestroyNativeReport {
+    deviceMajor: number
+    deviceMinor: number
+    inode: number
+    links: number
+    size: number
+    blockSize: number
+    /** The passes started, in order. */
+    passes: { pattern: DestroyPattern; bytesWritten: number; synced: boolean }[]
+    truncated: boolean
+    /** The names (in the same folder) the file was renamed to, in order. */
+    renamedTo: string[]
+    unlinked: boolean
+    folderSynced: boolean
+    seconds: number
+    /** Why the work stopped part-way (code FSEC_ABORTED for an abort), or null when it finished. */
+    error: (Error & { code: string; errno?: number; syscall?: string }) | null
+    /** The step that failed ('none' when it finished). */
+    failedStep: DestroyStep
+  }
+
+  export interface DestroyJob {
+    /** Rejects only when the file could not be opened for overwriting (nothing was changed). */
+    readonly promise: Promise<DestroyNativeReport>
+    abort(): void
+  }
+
   export interface Binding {
     opensslVersion(): string
 
@@ -123,6 +155,9 @@ declare namespace binding {
      * without the padding, fileBytes }.
      */
     verifyFile(payloadKey: PayloadKey, options: { source: string; payloadOffset: number; expectedSize: number | null; padding?: number; threads: number }, onProgress: ProgressCallback | null): Job
+
+    /** Overwrites `path` in place with each pattern (fdatasync after each), then unless `remove` is false truncates, renames and unlinks it. */
+    destroyFile(options: { path: string; passes: DestroyPattern[]; remove: boolean }, onProgress: ProgressCallback | null): DestroyJob
 
     /** Direct access to the primitives for conformance tests; not public API. */
     primitives: {

@@ -4,6 +4,7 @@
 import { refuseSecretOptions, UsageError } from './cli/args'
 import type { Context } from './cli/common'
 import { decrypt } from './cli/decrypt'
+import { destroy } from './cli/destroy'
 import { encrypt } from './cli/encrypt'
 import { EXIT } from './cli/exit'
 import { HELP, MAIN_HELP } from './cli/help'
@@ -12,11 +13,17 @@ import { Interrupts } from './cli/interrupt'
 import { keygen } from './cli/keygen'
 import { Output } from './cli/output'
 import { pad, unpad } from './cli/pad'
+import { status } from './cli/status'
 import { versions } from './index'
 
 type Command = (args: string[], ctx: Context) => Promise<void>
 
-const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect, pad, unpad }
+const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect, pad, unpad, destroy, status }
+
+/** The command names, for usage messages. */
+function commandList(): string {
+  return Object.keys(COMMANDS).join(', ')
+}
 
 /** Global flags before the first non-option word (they may also follow the command). */
 function wants(args: readonly string[], ...names: string[]): boolean {
@@ -47,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     name = argv[i]
     const rest = [...argv.slice(0, i), ...argv.slice(i + 1)]
-    if (name === undefined) throw new UsageError('missing command (keygen, encrypt, decrypt or inspect)')
+    if (name === undefined) throw new UsageError(`missing command (${commandList()})`)
     if (name === 'help') {
       const topic = rest.find((a) => !a.startsWith('-'))
       if (topic !== undefined && HELP[topic] === undefined) throw new UsageError(`unknown command '${topic}'`)
@@ -55,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.OK
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
-    if (command === undefined) throw new UsageError(`unknown command '${name}' (keygen, encrypt, decrypt or inspect)`)
+    if (command === undefined) throw new UsageError(`unknown command '${name}' (${commandList()})`)
     await command(rest, { out, interrupts })
     return EXIT.OK
   } catch (e) {

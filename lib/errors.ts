@@ -1,6 +1,8 @@
 // Typed errors. Every error filesec raises is a FilesecError with a stable `code`; callers
 // branch on the class (instanceof) or on `code`, never on the message.
 
+import type { DestroyReport } from './destroy'
+
 export type ErrorCode =
   | 'FSEC_INVALID_ARGUMENT'
   | 'FSEC_NOT_ENCRYPTED'
@@ -28,6 +30,7 @@ export type ErrorCode =
   | 'FSEC_INTERNAL'
   | 'FSEC_PADDING'
   | 'FSEC_PADDING_INVALID'
+  | 'FSEC_DESTROY_FAILED'
 
 export class FilesecError extends Error {
   readonly code: ErrorCode
@@ -114,6 +117,27 @@ export class PaddingError extends FilesecError {
   }
 }
 
+/**
+ * A destroy that stopped part-way (an I/O error, the file changed under it, …). `report` says
+ * what was done and `report.leftAt` where the file still is; `cause` is the underlying error.
+ */
+export class DestroyError extends FilesecError {
+  readonly report: DestroyReport
+  constructor(message: string, report: DestroyReport, options?: { cause?: unknown }) {
+    super('FSEC_DESTROY_FAILED', message, options)
+    this.report = report
+  }
+}
+
+/** A destroy cancelled through its AbortSignal; `report` says what was done and where the file still is. */
+export class DestroyAbortedError extends AbortError {
+  readonly report: DestroyReport
+  constructor(message: string, report: DestroyReport) {
+    super(message)
+    this.report = report
+  }
+}
+
 type ErrorClass = new (code: ErrorCode, message: string) => FilesecError
 
 const classes: Record<ErrorCode, ErrorClass> = {
@@ -143,6 +167,8 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_INTERNAL: InternalError,
   FSEC_PADDING: FilesecError,
   FSEC_PADDING_INVALID: InvalidPaddingError,
+  // Raised by lib/destroy.ts with its report, never by the native addon.
+  FSEC_DESTROY_FAILED: FilesecError,
 }
 
 /** Turns an error from the native addon (an Error with `code`) into its FilesecError class. */

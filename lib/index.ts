@@ -45,6 +45,26 @@ export {
   type UnpadOptions,
   type UnpadResult,
 } from './trailer-padding'
+export {
+  destroyFile,
+  type DestroyAssurance,
+  type DestroyOptions,
+  type DestroyPassReport,
+  type DestroyPattern,
+  type DestroyReport,
+} from './destroy'
+export {
+  describeMedium,
+  detectSyncService,
+  detectVcs,
+  hardlinkInfo,
+  type HardlinkInfo,
+  type MediumInfo,
+  type SyncServiceInfo,
+  type SyncServiceName,
+  type VcsInfo,
+  type VcsKind,
+} from './detect'
 
 import { native } from './native'
 

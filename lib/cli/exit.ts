@@ -32,6 +32,8 @@ export const EXIT = {
   DAMAGED: 7,
   /** pad: the size is too small to hide the file's length; unpad: the file is not padded. */
   PADDING: 8,
+  /** A destroy stopped part-way: the message says what was done and where the file still is. */
+  DESTROY_FAILED: 9,
   /** Interrupted by SIGINT or SIGTERM (nothing is left at the output name). */
   INTERRUPTED: 130,
 } as const
@@ -63,6 +65,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_INTERNAL: EXIT.FAILURE,
   FSEC_PADDING: EXIT.PADDING,
   FSEC_PADDING_INVALID: EXIT.DAMAGED,
+  FSEC_DESTROY_FAILED: EXIT.DESTROY_FAILED,
 }
 
 /** The exit status for an error thrown by a command. */

@@ -14,6 +14,8 @@ export const EXIT_STATUS_HELP = `Exit status:
        unsupported format version
   8    padding: pad size too small to hide the file's length, or unpad of a
        file that is not padded
+  9    destroy failed part-way: the message says what was done and where the
+       file still is
   130  interrupted (SIGINT/SIGTERM); nothing is left at the output name`
 
 const COMMON = `Common options:
@@ -35,9 +37,11 @@ Usage:
   filesec encrypt FILE -p [--passphrase-file F | --passphrase-env VAR] [-o OUT] [options]
   filesec decrypt FILE -i IDENTITY... [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec decrypt FILE [--passphrase-file F | --passphrase-env VAR] [-o OUT]
-  filesec inspect FILE
+  filesec inspect FILE [-i IDENTITY | -p]
   filesec pad     FILE [--size N]
   filesec unpad   FILE [--lenient]
+  filesec destroy FILE [--passes N] [--no-remove] [--yes]
+  filesec status  FILE
   filesec help [COMMAND]
   filesec --version
 
@@ -48,6 +52,8 @@ Commands:
   inspect   show the public header of a .fsec file (no key needed)
   pad       pad a plain file to a fixed size before encrypting (pyFileSec format)
   unpad     remove that padding
+  destroy   overwrite a file in place and remove it (secure deletion)
+  status    where a file lives: links, version control, cloud sync, medium
 
 Run 'filesec COMMAND --help' for a command's options.
 
@@ -197,6 +203,53 @@ ${COMMON}
 ${EXIT_STATUS_HELP}
 `
 
+export const DESTROY_HELP = `Usage: filesec destroy FILE [--passes N] [--no-remove] [--yes]
+
+Overwrites FILE in place (by default 3 passes: random, random, zeros), syncing
+each pass to the disk, then truncates it, renames it to random names and
+removes it. Prints a report: what was written, the file system and disk under
+the file, other hard links, cloud-sync and version-control copies, and an
+assurance verdict: 'overwritten-in-place' (NIST SP 800-88 Clear) only on a
+rotational disk under a file system that rewrites files in place, with no
+copies elsewhere; otherwise 'best-effort' with warnings saying why. On SSDs
+and copy-on-write, network or in-memory file systems overwriting cannot be
+trusted: keep such files encrypted and destroy the key instead.
+
+This cannot be undone. On a terminal you are asked to confirm; without one,
+--yes is required. Symbolic links are never followed.
+
+Options:
+  -n, --passes N       N passes: N-1 random, then zeros (1: a single random
+                       pass); 1 to 100, default 3
+      --no-remove      overwrite in place but keep the file (like shred
+                       without -u)
+  -y, --yes            do not ask for confirmation
+
+Ctrl-C stops the overwrite between blocks; the file is then not removed and
+the message says how far the passes got (exit status 130, also when the
+question is answered no).
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
+export const STATUS_HELP = `Usage: filesec status FILE
+
+Shows what matters about FILE before protecting or destroying it: size,
+permissions (octal), number of hard links, device and inode, whether it is a
+filesec file (by its first bytes), whether it is in a git, Mercurial or
+Subversion working copy (and tracked, for git), whether it is in a cloud-sync
+folder (Dropbox, OneDrive, Google Drive, iCloud Drive, Box, Nextcloud,
+ownCloud, Syncthing), the medium (file-system type, SSD, copy-on-write, data
+journaling, network, in RAM), and whether its folder is writable. Nothing is
+changed; symbolic links are not followed.
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
 export const HELP: Record<string, string> = {
   keygen: KEYGEN_HELP,
   encrypt: ENCRYPT_HELP,
@@ -204,4 +257,6 @@ export const HELP: Record<string, string> = {
   inspect: INSPECT_HELP,
   pad: PAD_HELP,
   unpad: UNPAD_HELP,
+  destroy: DESTROY_HELP,
+  status: STATUS_HELP,
 }

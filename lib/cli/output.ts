@@ -41,7 +41,9 @@ export class Output {
     const status = exitCodeFor(error)
     const message = error instanceof Error ? error.message : String(error)
     if (this.json) {
-      process.stderr.write(`${JSON.stringify({ error: { code: errorCodeOf(error), message } })}\n`)
+      // A failed destroy carries its report (what was done, where the file still is).
+      const report = error instanceof Error ? (error as { report?: unknown }).report : undefined
+      process.stderr.write(`${JSON.stringify({ error: { code: errorCodeOf(error), message, ...(report !== undefined ? { report } : {}) } })}\n`)
     } else {
       let text = `filesec: error: ${clean(message)}\n`
       if (error instanceof UsageError) {

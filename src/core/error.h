@@ -33,6 +33,8 @@ inline constexpr const char* kIo = "FSEC_IO";
 inline constexpr const char* kAborted = "FSEC_ABORTED";
 inline constexpr const char* kInternal = "FSEC_INTERNAL";
 inline constexpr const char* kPaddingInvalid = "FSEC_PADDING_INVALID";
+// Raised by lib/destroy.ts (with the partial report) when a destroy stops part-way.
+inline constexpr const char* kDestroyFailed = "FSEC_DESTROY_FAILED";
 }  // namespace code
 
 class Error : public std::exception {

@@ -66,6 +66,25 @@ void fsync_parent(const std::string& path);
 
 bool exists(const std::string& path);
 
+// Starts writeback of a file's dirty pages each time another `interval` bytes have been
+// written, so that the final fdatasync only waits for the tail instead of the whole file.
+class WritebackStarter {
+ public:
+  explicit WritebackStarter(int fd, uint64_t interval = 64u << 20) : fd_(fd), interval_(interval) {}
+  void wrote(uint64_t bytes) {
+    pending_ += bytes;
+    if (pending_ >= interval_) {
+      start_writeback(fd_);
+      pending_ = 0;
+    }
+  }
+
+ private:
+  int fd_;
+  uint64_t interval_;
+  uint64_t pending_ = 0;
+};
+
 // Removes a temporary file on scope exit unless keep() was called.
 class TempFile {
  public:

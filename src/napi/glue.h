@@ -124,5 +124,6 @@ void init_payload(Napi::Env env, Napi::Object exports);
 void init_fsec(Napi::Env env, Napi::Object exports);
 void init_jobs(Napi::Env env, Napi::Object exports);
 void init_primitives(Napi::Env env, Napi::Object exports);
+void init_destroy(Napi::Env env, Napi::Object exports);
 
 }  // namespace filesec::napi
