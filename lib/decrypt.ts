@@ -2,7 +2,8 @@
 // and renamed into place only after every chunk authenticated.
 import { resolve } from 'node:path'
 
-import { ArgumentError, nativeCall } from './errors'
+import { detectSyncService, detectVcs } from './detect'
+import { ArgumentError, nativeCall, UnsafeLocationError } from './errors'
 import { readHeader } from './fsec'
 import { runJob } from './jobs'
 import { type KeyInput, loadIdentities } from './keys'
@@ -30,6 +31,11 @@ export interface DecryptOptions extends IdentityOptions, RunOptions {
   overwrite?: boolean
   /** Give the output the original modification time from the metadata (default true). */
   preserveMtime?: boolean
+  /**
+   * Allow writing the plaintext into a cloud-sync folder (Dropbox, OneDrive, …) or a version-control
+   * working copy, where it would be copied elsewhere (default false: UnsafeLocationError).
+   */
+  allowUnsafeOutput?: boolean
 }
 
 export interface DecryptResult {
@@ -41,6 +47,7 @@ export interface DecryptResult {
 
 const DECRYPT_OPTIONS = [
   'identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor', 'output', 'overwrite', 'preserveMtime',
+  'allowUnsafeOutput',
   'signal', 'onProgress', 'threads', 'durable',
 ] as const
 
@@ -93,6 +100,9 @@ export async function decryptFile(input: string, options: DecryptOptions): Promi
   checkKnownOptions(options, DECRYPT_OPTIONS, 'decrypt')
   checkIdentityOptions(options)
   checkRunOptions(options)
+  if (options.allowUnsafeOutput !== undefined && typeof options.allowUnsafeOutput !== 'boolean') {
+    throw new ArgumentError('allowUnsafeOutput must be a boolean')
+  }
   const source = resolve(input)
   const { header } = await readHeader(source)
   const { payloadKey, metadata } = await openHeader(header, options)
@@ -103,6 +113,7 @@ export async function decryptFile(input: string, options: DecryptOptions): Promi
     }
     if (output === source) throw new ArgumentError('the output must differ from the input')
     if (!options.overwrite) await assertOutputAbsent(output)
+    if (options.allowUnsafeOutput !== true) await refuseUnsafeOutput(output)
     const mtime = options.preserveMtime !== false && metadata.mtime !== undefined ? Date.parse(metadata.mtime) : null
     const result = await runJob(
       (onProgress) =>
@@ -127,5 +138,25 @@ export async function decryptFile(input: string, options: DecryptOptions): Promi
     return { input: source, output, plaintextBytes: result.plaintextBytes, metadata }
   } finally {
     payloadKey.destroy()
+  }
+}
+
+/** Refuses an output where plaintext would be copied away: a synced folder or a working copy. */
+export async function refuseUnsafeOutput(output: string): Promise<void> {
+  const [sync, vcs] = await Promise.all([detectSyncService(output), detectVcs(output)])
+  const optIn = 'decrypt elsewhere, or opt in with allowUnsafeOutput: true (CLI --allow-unsafe-output)'
+  if (sync !== null) {
+    throw new UnsafeLocationError(
+      `refusing to write plaintext to ${output}: it is inside a ${sync.service} folder (${sync.root}), ` +
+        `which would copy it to the cloud; ${optIn}`,
+      output,
+    )
+  }
+  if (vcs !== null) {
+    throw new UnsafeLocationError(
+      `refusing to write plaintext to ${output}: it is inside a ${vcs.kind} working copy (${vcs.root}), ` +
+        `where it is easily committed; ${optIn}`,
+      output,
+    )
   }
 }

@@ -1,7 +1,11 @@
-// encryptFile: a file to a .fsec file, entirely in the native engine off the main thread.
+// encryptFile: a file to a .fsec file, entirely in the native engine off the main thread. By
+// default the plaintext is then destroyed, but only after the encrypted file has been written,
+// synced and read back with every chunk authenticated (pyFileSec's safe default, done safely).
+import { lstat, rm } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
-import { ArgumentError, nativeCall } from './errors'
+import { destroyFile, type DestroyOptions, type DestroyReport, patternsFor } from './destroy'
+import { ArgumentError, DestroyAbortedError, DestroyError, fromFs, nativeCall } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { runJob } from './jobs'
 import { type KeyInput, loadKeys } from './keys'
@@ -14,10 +18,12 @@ import {
   DEFAULT_WORK_FACTOR,
   defaultThreads,
   MAX_WORK_FACTOR,
+  type Progress,
   type RunOptions,
 } from './options'
 import { type PassphraseSource, withPassphrase } from './passphrase'
 import { assertOutputAbsent, defaultEncryptedPath, statRegularFile, tempPathFor } from './paths'
+import { verifyPayload } from './verify'
 
 export interface RecipientOptions {
   /** Public (or private) keys to encrypt to; each one alone can decrypt. */
@@ -36,6 +42,13 @@ export interface EncryptOptions extends RecipientOptions, MetadataOptions, RunOp
   /** Replace an existing output file (default false). */
   overwrite?: boolean
   /**
+   * Keep the plaintext (default false: once the encrypted file has been written, synced and
+   * verified end to end, the plaintext is destroyed with destroyFile).
+   */
+  keep?: boolean
+  /** Passes of that destroy (destroyFile's `passes`; default 3). */
+  destroyPasses?: DestroyOptions['passes']
+  /**
    * Hide the exact size: append zero bytes inside the encryption, up to the Padmé length
    * ('padme') or the next multiple of N bytes (N). Removed on decryption. Default false.
    */
@@ -48,10 +61,17 @@ export interface EncryptResult {
   plaintextBytes: number
   encryptedBytes: number
   recipients: RecipientInfo[]
+  /** What became of the plaintext file. */
+  plaintext: 'kept' | 'destroyed'
+  /** The destroy report, when the plaintext was destroyed. */
+  destroyReport?: DestroyReport
+  /** Plain-words warnings (other hard links, the destroy's own warnings). */
+  warnings: string[]
 }
 
 const ENCRYPT_OPTIONS = [
-  'to', 'passphrase', 'workFactor', 'keyPassphrase', 'output', 'overwrite', 'note', 'storeName', 'storeTimes',
+  'to', 'passphrase', 'workFactor', 'keyPassphrase', 'output', 'overwrite', 'keep', 'destroyPasses',
+  'note', 'storeName', 'storeTimes',
   'signal', 'onProgress', 'threads', 'durable', 'pad',
 ] as const
 
@@ -88,18 +108,23 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
   checkRunOptions(options)
   validateMetadataOptions(options)
   checkPadOption(options.pad)
+  const keep = checkKeepOptions(options)
   const source = resolve(input)
   const output = options.output !== undefined ? resolve(options.output) : defaultEncryptedPath(source)
   if (output === source) throw new ArgumentError('the output must differ from the input')
 
   const st = await statRegularFile(source)
+  if (!keep) await checkDestroyable(source)
   if (!options.overwrite) await assertOutputAbsent(output)
 
   const padding = paddingFor(st.size, options.pad)
   const metadata = encodeMetadata({ ...metadataForFile(source, st, options), size: st.size + padding, padding })
   const { header, payloadKey } = await sealHeader(options, metadata)
+  const destroyBytes = keep ? 0 : st.size * patternsFor(options.destroyPasses).length
+  const progress = new PhasedProgress(options.onProgress, st.size + padding + (keep ? 0 : st.size) + destroyBytes)
+  let encrypted
   try {
-    const result = await runJob(
+    encrypted = await runJob(
       (onProgress) =>
         native.encryptFile(
           payloadKey,
@@ -116,16 +141,115 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
           },
           onProgress,
         ),
-      options,
+      { ...options, onProgress: progress.phase('encrypt', st.size + padding) },
     )
-    return {
-      input: source,
-      output,
-      plaintextBytes: result.plaintextBytes - padding,
-      encryptedBytes: result.fileBytes,
-      recipients: recipientsOf(parseHeader(header)),
+    // Before the plaintext goes, read the ciphertext back from disk and authenticate every chunk.
+    // If that fails (or is cancelled), the unverified output goes and the plaintext stays.
+    if (!keep) {
+      try {
+        await verifyPayload(output, payloadKey, header.length, st.size + padding, {
+          ...options,
+          onProgress: progress.phase('verify', st.size),
+        }, padding)
+      } catch (e) {
+        await rm(output, { force: true })
+        throw e
+      }
     }
   } finally {
     payloadKey.destroy()
+  }
+  const result: EncryptResult = {
+    input: source,
+    output,
+    plaintextBytes: encrypted.plaintextBytes - padding,
+    encryptedBytes: encrypted.fileBytes,
+    recipients: recipientsOf(parseHeader(header)),
+    plaintext: 'kept',
+    warnings: [],
+  }
+  if (st.nlink > 1) result.warnings.push(hardlinkWarning(source, st.nlink - 1, keep))
+  if (keep) return result
+  result.destroyReport = await destroyPlaintext(source, output, options, progress.phase('destroy', destroyBytes))
+  result.plaintext = 'destroyed'
+  result.warnings.push(...result.destroyReport.warnings)
+  return result
+}
+
+function checkKeepOptions(o: EncryptOptions): boolean {
+  if (o.keep !== undefined && typeof o.keep !== 'boolean') throw new ArgumentError('keep must be a boolean')
+  const keep = o.keep === true
+  if (o.destroyPasses !== undefined) {
+    if (keep) throw new ArgumentError('destroyPasses applies only when the plaintext is destroyed (not with keep: true)')
+    patternsFor(o.destroyPasses)
+  }
+  // A plaintext must never be destroyed while its only other copy may still be in the page cache.
+  if (!keep && o.durable === false) {
+    throw new ArgumentError('durable: false needs keep: true (the plaintext is destroyed only once the encrypted file is on disk)')
+  }
+  return keep
+}
+
+/** Refuses, before any work, a plaintext that destroy would refuse afterwards. */
+async function checkDestroyable(source: string): Promise<void> {
+  const st = await lstat(source).catch((e: unknown) => {
+    throw fromFs(e, source)
+  })
+  if (st.isSymbolicLink()) {
+    throw new ArgumentError(
+      `${source} is a symbolic link: filesec does not destroy the file a link points to. ` +
+        'Encrypt the file itself, or keep the plaintext (keep: true, CLI --keep)',
+    )
+  }
+}
+
+function hardlinkWarning(source: string, others: number, keep: boolean): string {
+  const names = `${others} other hard link${others === 1 ? '' : 's'}`
+  return keep
+    ? `${source} has ${names}: the plaintext stays readable under ${others === 1 ? 'that name' : 'those names'} too`
+    : `${source} had ${names}: the data was overwritten for every name, and ${others === 1 ? 'that name remains' : 'those names remain'} (holding the overwritten bytes)`
+}
+
+/** Destroys the plaintext after a verified encryption; a failure says what is left where. */
+async function destroyPlaintext(
+  source: string,
+  output: string,
+  options: EncryptOptions,
+  onProgress: ((p: Progress) => void) | undefined,
+): Promise<DestroyReport> {
+  const destroyOptions: DestroyOptions = {}
+  if (onProgress !== undefined) destroyOptions.onProgress = onProgress
+  if (options.destroyPasses !== undefined) destroyOptions.passes = options.destroyPasses
+  if (options.signal !== undefined) destroyOptions.signal = options.signal
+  try {
+    return await destroyFile(source, destroyOptions)
+  } catch (e) {
+    const done = `${source} was encrypted to ${output} (written, synced and verified)`
+    if (e instanceof DestroyAbortedError) {
+      throw new DestroyAbortedError(`${done}, but destroying the plaintext was cancelled: ${e.message}`, e.report)
+    }
+    if (e instanceof DestroyError) {
+      throw new DestroyError(`${done}, but the plaintext could not be destroyed: ${e.message}`, e.report, { cause: e })
+    }
+    throw e
+  }
+}
+
+/** Maps each step's own progress onto one total for the whole operation. */
+class PhasedProgress {
+  private offset = 0
+
+  constructor(
+    private readonly report: ((p: Progress) => void) | undefined,
+    private readonly total: number,
+  ) {}
+
+  /** A progress callback for the next step, which covers `size` bytes of the total. */
+  phase(name: string, size: number): ((p: Progress) => void) | undefined {
+    const report = this.report
+    if (report === undefined) return undefined
+    const offset = this.offset
+    this.offset += size
+    return (p) => report({ done: offset + Math.min(p.done, size), total: this.total, phase: name })
   }
 }

@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'FSEC_PADDING'
   | 'FSEC_PADDING_INVALID'
   | 'FSEC_DESTROY_FAILED'
+  | 'FSEC_UNSAFE_LOCATION'
 
 export class FilesecError extends Error {
   readonly code: ErrorCode
@@ -80,6 +81,18 @@ export class KeyTooShortError extends KeyError {}
 export class KeyPassphraseError extends KeyError {}
 /** A public key where a private key is needed, or the reverse. */
 export class WrongKeyError extends KeyError {}
+
+/**
+ * Plaintext would be written where it is copied elsewhere: a cloud-sync folder or a
+ * version-control working copy. Refused unless the caller opts in (allowUnsafeOutput).
+ */
+export class UnsafeLocationError extends FilesecError {
+  readonly path: string
+  constructor(message: string, path: string) {
+    super('FSEC_UNSAFE_LOCATION', message)
+    this.path = path
+  }
+}
 
 /** File-system trouble: missing input, existing output, not a regular file, I/O failure. */
 export class FileError extends FilesecError {
@@ -169,6 +182,8 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_PADDING_INVALID: InvalidPaddingError,
   // Raised by lib/destroy.ts with its report, never by the native addon.
   FSEC_DESTROY_FAILED: FilesecError,
+  // Raised by lib/decrypt.ts, never by the native addon.
+  FSEC_UNSAFE_LOCATION: FilesecError,
 }
 
 /** Turns an error from the native addon (an Error with `code`) into its FilesecError class. */

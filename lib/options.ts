@@ -12,6 +12,11 @@ export interface Progress {
   done: number
   /** Plaintext bytes in all. */
   total: number
+  /**
+   * For operations made of several steps (encrypt: 'encrypt', 'verify', 'destroy'), the step
+   * running now; `done` and `total` then count the bytes of all steps together.
+   */
+  phase?: string
 }
 
 export interface RunOptions {

@@ -19,6 +19,7 @@ export async function decrypt(args: string[], ctx: Context): Promise<void> {
       ...IDENTITY_OPTIONS,
       output: { type: 'string', short: 'o' },
       overwrite: { type: 'boolean' },
+      'allow-unsafe-output': { type: 'boolean' },
     },
     C,
   )
@@ -30,6 +31,7 @@ export async function decrypt(args: string[], ctx: Context): Promise<void> {
 
   const base: DecryptOptions = { overwrite: flag(values, 'overwrite'), signal: ctx.interrupts.signal }
   if (outputOption !== undefined) base.output = outputOption
+  if (flag(values, 'allow-unsafe-output')) base.allowUnsafeOutput = true
   // Do not ask for a passphrase only to fail on an existing output afterwards.
   const checkOutput = async (): Promise<void> => {
     if (outputOption !== undefined && !base.overwrite && (await lstat(outputOption).then(() => true, () => false))) {

@@ -65,6 +65,8 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
       'no-name': { type: 'boolean' },
       'no-times': { type: 'boolean' },
       pad: { type: 'string' },
+      keep: { type: 'boolean', short: 'k' },
+      passes: { type: 'string', short: 'n' },
       ...PASSPHRASE_OPTIONS,
     },
     C,
@@ -95,6 +97,9 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
   if (outputOption === '' || outputOption === '-') throw new UsageError('-o must be a file path', C)
   const overwrite = flag(values, 'overwrite')
   const pad = padArgument(str(values, 'pad'))
+  const keep = flag(values, 'keep')
+  const passes = int(values, 'passes', C)
+  if (passes !== undefined && keep) throw new UsageError('--passes sets how the plaintext is destroyed: not with --keep', C)
 
   let prompted: Buffer | undefined
   try {
@@ -108,6 +113,8 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
     const note = str(values, 'note')
     if (note !== undefined) options.note = note
     if (pad !== undefined) options.pad = pad
+    if (keep) options.keep = true
+    if (passes !== undefined) options.destroyPasses = passes
     if (usePassphrase) {
       let passphrase: PassphraseSource | undefined = passOption
       if (passphrase === undefined) {
@@ -134,6 +141,10 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
     ctx.out.result({ command: C, ...result }, () => [
       `Encrypted ${shownPath(result.input)} -> ${shownPath(result.output)} (${formatBytes(result.plaintextBytes)} -> ${formatBytes(result.encryptedBytes)})`,
       ...result.recipients.map((r) => `  recipient: ${describeRecipient(r)}`),
+      result.destroyReport !== undefined
+        ? `  plaintext destroyed: ${result.destroyReport.passes.length} passes, each synced; assurance: ${result.destroyReport.assurance}`
+        : '  plaintext kept',
+      ...result.warnings.map((w) => `  warning: ${w}`),
     ])
   } finally {
     wipe(prompted)

@@ -66,6 +66,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_PADDING: EXIT.PADDING,
   FSEC_PADDING_INVALID: EXIT.DAMAGED,
   FSEC_DESTROY_FAILED: EXIT.DESTROY_FAILED,
+  FSEC_UNSAFE_LOCATION: EXIT.FILE,
 }
 
 /** The exit status for an error thrown by a command. */

@@ -93,6 +93,10 @@ Encrypts FILE to FILE.fsec (or -o OUT). Each recipient alone can decrypt it.
 With -p the file is encrypted to a passphrase instead (asked twice on the
 terminal unless --passphrase-file or --passphrase-env is given).
 
+Then FILE itself is destroyed (overwritten in place, synced, removed; see
+'filesec destroy'), but only after FILE.fsec has been written, synced and read
+back with every byte authenticated. Use --keep to keep it.
+
 Options:
   -r, --recipient KEY       a public key: age1… or ssh-rsa … text, or the path of
                             a key file (PEM, OpenSSH, age); may be repeated
@@ -111,6 +115,9 @@ Options:
       --pad padme|N         hide the exact size: append zero bytes (inside the
                             encryption) up to the Padmé length (at most 11.6%
                             more) or to a multiple of N bytes
+  -k, --keep                keep the plaintext FILE (default: destroy it once
+                            FILE.fsec is verified)
+  -n, --passes N            overwrite passes when destroying FILE (default 3)
 
 A protected private key given with -r is asked for its passphrase on the terminal
 (its public half is used).
@@ -134,6 +141,9 @@ Options:
       --passphrase-env VAR  the same, from environment variable VAR
   -o, --output OUT          output path
       --overwrite           replace an existing output file
+      --allow-unsafe-output write the plaintext even into a cloud-sync folder
+                            (Dropbox, OneDrive, …) or a version-control working
+                            copy (refused by default: exit status 3)
 
 With -i and no passphrase option, a protected identity file is asked for its
 passphrase on the terminal. Without -i the file must be passphrase-encrypted;

@@ -46,7 +46,8 @@ export class ProgressBar {
     const now = Date.now()
     if (now - this.lastDraw < REDRAW_MS && p.done < p.total) return
     this.lastDraw = now
-    const line = renderProgress(this.label, p, now - this.started, this.stream.columns || 80)
+    const label = p.phase !== undefined ? `${this.label} (${p.phase})` : this.label
+    const line = renderProgress(label, p, now - this.started, this.stream.columns || 80)
     this.stream.write(`\r${line}\x1b[K`)
     this.drawn = true
   }
