@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'FSEC_IO'
   | 'FSEC_ABORTED'
   | 'FSEC_INTERNAL'
+  | 'FSEC_ROTATION_INTERRUPTED'
+  | 'FSEC_ROTATION_JOURNAL_INVALID'
 
 export class FilesecError extends Error {
   readonly code: ErrorCode
@@ -97,6 +99,14 @@ export class AbortError extends FilesecError {
 
 export class InternalError extends FilesecError {}
 
+/**
+ * A header rotation left its journal beside the file (FSEC_ROTATION_INTERRUPTED: finish it with
+ * recoverRotation() or `filesec rotate --recover FILE`), or the journal cannot be used
+ * (FSEC_ROTATION_JOURNAL_INVALID: it was not applied).
+ */
+export class RotationError extends FileError {}
+export class RotationInterruptedError extends RotationError {}
+
 type ErrorClass = new (code: ErrorCode, message: string) => FilesecError
 
 const classes: Record<ErrorCode, ErrorClass> = {
@@ -124,6 +134,8 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_IO: FileError,
   FSEC_ABORTED: FilesecError,
   FSEC_INTERNAL: InternalError,
+  FSEC_ROTATION_INTERRUPTED: RotationInterruptedError,
+  FSEC_ROTATION_JOURNAL_INVALID: RotationError,
 }
 
 /** Turns an error from the native addon (an Error with `code`) into its FilesecError class. */

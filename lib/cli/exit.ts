@@ -28,7 +28,10 @@ export const EXIT = {
   KEY: 5,
   /** The file cannot be opened: no given identity is a recipient, or the passphrase is wrong. */
   CANNOT_OPEN: 6,
-  /** The encrypted file is damaged or not one: tampered, truncated, not encrypted, unsupported version. */
+  /**
+   * The encrypted file is damaged or not one: tampered, truncated, not encrypted, unsupported
+   * version; or a header rotation of it was interrupted (or its journal is unusable).
+   */
   DAMAGED: 7,
   /** Interrupted by SIGINT or SIGTERM (nothing is left at the output name). */
   INTERRUPTED: 130,
@@ -59,6 +62,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_IO: EXIT.FILE,
   FSEC_ABORTED: EXIT.INTERRUPTED,
   FSEC_INTERNAL: EXIT.FAILURE,
+  FSEC_ROTATION_INTERRUPTED: EXIT.DAMAGED,
+  FSEC_ROTATION_JOURNAL_INVALID: EXIT.DAMAGED,
 }
 
 /** The exit status for an error thrown by a command. */
