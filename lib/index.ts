@@ -12,6 +12,7 @@ export {
 } from './streams'
 export { EncryptedFile, openEncryptedFile } from './reader'
 export { inspect, type InspectResult, type RecipientInfo } from './fsec'
+export { recoverRotation, type RecoverResult, rotateFile, type RotateOptions, type RotateResult } from './rotate'
 export {
   generateKeyPair,
   type GenerateKeyPairOptions,
@@ -27,6 +28,7 @@ export {
   writePublicKey,
 } from './keys'
 export type { FileMetadata, MetadataOptions } from './metadata'
+export type { RotationRecord } from './metadata'
 export type { PassphraseSource } from './passphrase'
 export type { Progress, RunOptions } from './options'
 export * from './errors'
