@@ -11,11 +11,12 @@ import { inspect } from './cli/inspect'
 import { Interrupts } from './cli/interrupt'
 import { keygen } from './cli/keygen'
 import { Output } from './cli/output'
+import { rotate } from './cli/rotate'
 import { versions } from './index'
 
 type Command = (args: string[], ctx: Context) => Promise<void>
 
-const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect }
+const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect, rotate }
 
 /** Global flags before the first non-option word (they may also follow the command). */
 function wants(args: readonly string[], ...names: string[]): boolean {
@@ -46,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     name = argv[i]
     const rest = [...argv.slice(0, i), ...argv.slice(i + 1)]
-    if (name === undefined) throw new UsageError('missing command (keygen, encrypt, decrypt or inspect)')
+    if (name === undefined) throw new UsageError('missing command (keygen, encrypt, decrypt, inspect or rotate)')
     if (name === 'help') {
       const topic = rest.find((a) => !a.startsWith('-'))
       if (topic !== undefined && HELP[topic] === undefined) throw new UsageError(`unknown command '${topic}'`)
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.OK
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
-    if (command === undefined) throw new UsageError(`unknown command '${name}' (keygen, encrypt, decrypt or inspect)`)
+    if (command === undefined) throw new UsageError(`unknown command '${name}' (keygen, encrypt, decrypt, inspect or rotate)`)
     await command(rest, { out, interrupts })
     return EXIT.OK
   } catch (e) {
