@@ -148,6 +148,17 @@ declare namespace binding {
 
     encryptFile(payloadKey: PayloadKey, header: Buffer, options: OutputOptions & { source: string; expectedSize: number }, onProgress: ProgressCallback | null): Job
     decryptFile(payloadKey: PayloadKey, options: OutputOptions & { source: string; payloadOffset: number; expectedSize: number | null; mtimeMs: number | null }, onProgress: ProgressCallback | null): Job
+    /**
+     * Re-encrypts a file under a new file key, the plaintext only in native memory: the old
+     * payload's first `keepBytes` plaintext bytes, then `padding` zero bytes, become the new
+     * payload behind `newHeader`. Every old chunk must authenticate (dropped ones too). The
+     * output may be the source itself (overwrite): it is replaced only after full success.
+     * `expectedSize` is the old payload plaintext size (old padding included), from the metadata.
+     * Resolves to { plaintextBytes: keepBytes + padding, fileBytes }.
+     */
+    rekeyFile(oldPayloadKey: PayloadKey, newPayloadKey: PayloadKey, newHeader: Buffer, options: OutputOptions & { source: string; payloadOffset: number; expectedSize: number | null; keepBytes: number; padding: number }, onProgress: ProgressCallback | null): Job
+    /** Authenticates every chunk of an encrypted file and writes nothing. */
+    verifyFile(payloadKey: PayloadKey, options: { source: string; payloadOffset: number; expectedSize: number | null; threads: number }, onProgress: ProgressCallback | null): Job
 
     /** Direct access to the primitives for conformance tests; not public API. */
     primitives: {

@@ -11,6 +11,7 @@ export {
   type EncryptStreamOptions,
 } from './streams'
 export { EncryptedFile, openEncryptedFile } from './reader'
+export { verifyEncryptedFile, type VerifyOptions, type VerifyResult } from './verify'
 export { inspect, type InspectResult, type RecipientInfo } from './fsec'
 export { recoverRotation, type RecoverResult, rotateFile, type RotateOptions, type RotateResult } from './rotate'
 export {

@@ -218,29 +218,54 @@ class WritebackStarter {
   uint64_t pending_ = 0;
 };
 
-// Runs the pipeline over every block of `chunks` chunks. Each worker gets its own chunk cipher
-// and calls fill(cipher, first_chunk, chunk_count, job) per block; the calling thread writes
-// each job to `out_fd` and reports progress.
-template <typename Fill>
-void process_blocks(const PayloadScheme& scheme, uint64_t chunks, uint64_t plaintext_size, int out_fd,
-                    const Output& output, const Control& control, Fill fill) {
-  Ticker ticker(control, plaintext_size);
-  WritebackStarter writeback(out_fd, output.durable);
-  Pipeline pipeline(control.threads, kChunksPerBlock * scheme.sealed_chunk_size(), control);
+// Writes finished blocks to the output's temporary file (on the calling thread only).
+class BlockWriter {
+ public:
+  BlockWriter(int fd, const Output& output) : fd_(fd), output_(output), writeback_(fd, output.durable) {}
+  void operator()(WriteJob& job) {
+    uint64_t bytes = 0;
+    for (int i = 0; i < job.iov_count; ++i) bytes += job.iov[i].iov_len;
+    fs::pwritev_full(fd_, job.iov, job.iov_count, job.offset, output_.temp_path);
+    writeback_.wrote(bytes);
+  }
+
+ private:
+  int fd_;
+  const Output& output_;
+  WritebackStarter writeback_;
+};
+
+// Runs the pipeline over every block of `chunks` chunks. Each worker calls make_worker() once
+// for its own state (its chunk ciphers) and then fill(state, first_chunk, chunk_count, job) per
+// block; the calling thread hands each job to write(job) and reports job.plaintext as progress.
+template <typename MakeWorker, typename Fill, typename Write>
+void run_blocks(uint64_t chunks, size_t sealed_chunk_size, uint64_t progress_total, const Control& control,
+                MakeWorker make_worker, Fill fill, Write write) {
+  Ticker ticker(control, progress_total);
+  Pipeline pipeline(control.threads, kChunksPerBlock * sealed_chunk_size, control);
   auto make_fill = [&]() {
-    std::shared_ptr<ChunkCipher> cipher = scheme.make_cipher();
-    return [&, cipher](uint64_t block, WriteJob& job) {
+    return [&, state = make_worker()](uint64_t block, WriteJob& job) mutable {
       uint64_t first = block * kChunksPerBlock;
-      fill(*cipher, first, std::min(kChunksPerBlock, chunks - first), job);
+      fill(state, first, std::min(kChunksPerBlock, chunks - first), job);
     };
   };
   pipeline.run((chunks + kChunksPerBlock - 1) / kChunksPerBlock, make_fill, [&](WriteJob& job) {
-    uint64_t bytes = 0;
-    for (int i = 0; i < job.iov_count; ++i) bytes += job.iov[i].iov_len;
-    fs::pwritev_full(out_fd, job.iov, job.iov_count, job.offset, output.temp_path);
-    writeback.wrote(bytes);
+    write(job);
     ticker.add(job.plaintext);
   });
+}
+
+// run_blocks with one chunk cipher per worker, writing to `out_fd`: fill(cipher, first_chunk,
+// chunk_count, job).
+template <typename Fill>
+void process_blocks(const PayloadScheme& scheme, uint64_t chunks, uint64_t plaintext_size, int out_fd,
+                    const Output& output, const Control& control, Fill fill) {
+  run_blocks(
+      chunks, scheme.sealed_chunk_size(), plaintext_size, control, [&]() { return scheme.make_cipher(); },
+      [&](std::unique_ptr<ChunkCipher>& cipher, uint64_t first, uint64_t count, WriteJob& job) {
+        fill(*cipher, first, count, job);
+      },
+      BlockWriter(out_fd, output));
 }
 
 bool same_timestamp(const struct timespec& a, const struct timespec& b) {
@@ -277,6 +302,77 @@ void commit_output(fs::Fd& fd, fs::TempFile& temp, const Output& output) {
 
 uint64_t chunk_length(uint64_t index, uint64_t chunks, uint64_t plaintext_size, size_t chunk_size) {
   return index + 1 < chunks ? chunk_size : plaintext_size - (chunks - 1) * chunk_size;
+}
+
+// An encrypted source opened for reading: the payload's scheme (its key commitment checked),
+// its plaintext size (authenticated through the final chunk) and where chunk 0 starts.
+struct OpenedPayload {
+  std::string path;
+  fs::Fd fd;
+  struct stat st;
+  std::unique_ptr<PayloadScheme> scheme;
+  uint64_t file_size = 0;
+  uint64_t size = 0;
+  uint64_t chunks = 0;
+  uint64_t body_offset = 0;
+
+  uint64_t length_of(uint64_t chunk) const { return chunk_length(chunk, chunks, size, scheme->chunk_size()); }
+
+  // Reads sealed chunks [first, first + count) into `data` (chunk first + i at i × the sealed
+  // chunk size) and opens them in place; returns the plaintext bytes. Throws
+  // FSEC_PAYLOAD_TAMPERED for the first chunk that does not authenticate.
+  uint64_t open_chunks(ChunkCipher& cipher, uint64_t first, uint64_t count, uint8_t* data) const {
+    if (count == 0) return 0;
+    const size_t sealed = scheme->sealed_chunk_size();
+    uint64_t plaintext = 0;
+    for (uint64_t i = 0; i < count; ++i) plaintext += length_of(first + i);
+    uint64_t in_size = plaintext + count * scheme->tag_size();
+    if (fs::pread_full(fd.get(), data, in_size, body_offset + first * sealed, path) != in_size) {
+      fail(code::kSourceChanged, path + " shrank while it was being read");
+    }
+    for (uint64_t i = 0; i < count; ++i) {
+      uint64_t k = first + i;
+      if (!cipher.open(k, k + 1 == chunks, data + i * sealed, length_of(k), data + i * sealed)) {
+        fail(code::kPayloadTampered, "chunk " + std::to_string(k) + " does not authenticate: the file was modified");
+      }
+    }
+    return plaintext;
+  }
+};
+
+OpenedPayload open_payload(const std::string& source, uint64_t payload_offset, size_t prefix_size,
+                           const SchemeFactory& factory, std::optional<uint64_t> expected_plaintext_size) {
+  OpenedPayload p;
+  p.path = source;
+  p.fd = fs::open_regular_file(source, &p.st);
+  ::posix_fadvise(p.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  p.file_size = static_cast<uint64_t>(p.st.st_size);
+  if (p.file_size < payload_offset + prefix_size) {
+    fail(code::kTruncated, "the file ends before its payload: it was truncated");
+  }
+  uint8_t prefix[256];
+  if (prefix_size > sizeof prefix) fail(code::kInternal, "payload prefix too large");
+  if (fs::pread_full(p.fd.get(), prefix, prefix_size, payload_offset, source) != prefix_size) {
+    fail(code::kSourceChanged, source + " shrank while it was being read");
+  }
+  p.scheme = factory(ByteView(prefix, prefix_size));
+  if (!p.scheme) fail(code::kPayloadMismatch, "the payload does not belong to this header (key commitment mismatch)");
+  p.size = checked_plaintext_size(*p.scheme, p.file_size - payload_offset, expected_plaintext_size);
+  p.chunks = p.scheme->chunk_count(p.size);
+  p.body_offset = payload_offset + p.scheme->prefix_size();
+
+  // Authenticate the final chunk before any work: a truncated or extended file fails at once.
+  uint64_t last = p.chunks - 1;
+  uint64_t len = p.length_of(last);
+  AlignedBuffer buf(len + p.scheme->tag_size());
+  if (fs::pread_full(p.fd.get(), buf.data, buf.size, p.body_offset + last * p.scheme->sealed_chunk_size(), source) !=
+      buf.size) {
+    fail(code::kSourceChanged, source + " shrank while it was being read");
+  }
+  if (!p.scheme->make_cipher()->open(last, true, buf.data, len, buf.data)) {
+    fail(code::kPayloadTampered, "the final chunk does not authenticate: the file was modified");
+  }
+  return p;
 }
 
 }  // namespace
@@ -354,77 +450,125 @@ Result encrypt_file(EncryptRequest& request, const Control& control) {
 }
 
 Result decrypt_file(DecryptRequest& request, const Control& control) {
-  struct stat st;
-  fs::Fd source = fs::open_regular_file(request.source, &st);
-  ::posix_fadvise(source.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  uint64_t file_size = static_cast<uint64_t>(st.st_size);
-  if (file_size < request.payload_offset + request.prefix_size) {
-    fail(code::kTruncated, "the file ends before its payload: it was truncated");
-  }
-  uint8_t prefix[256];
-  if (request.prefix_size > sizeof prefix) fail(code::kInternal, "payload prefix too large");
-  if (fs::pread_full(source.get(), prefix, request.prefix_size, request.payload_offset, request.source) !=
-      request.prefix_size) {
-    fail(code::kSourceChanged, request.source + " shrank while it was being read");
-  }
-  std::unique_ptr<PayloadScheme> scheme_holder = request.factory(ByteView(prefix, request.prefix_size));
-  if (!scheme_holder) {
-    fail(code::kPayloadMismatch, "the payload does not belong to this header (key commitment mismatch)");
-  }
-  const PayloadScheme& scheme = *scheme_holder;
-  const uint64_t size =
-      checked_plaintext_size(scheme, file_size - request.payload_offset, request.expected_plaintext_size);
-  const uint64_t chunks = scheme.chunk_count(size);
-  const size_t cs = scheme.chunk_size();
-  const size_t sealed = scheme.sealed_chunk_size();
-  const uint64_t body_offset = request.payload_offset + scheme.prefix_size();
-
-  // Authenticate the final chunk before any work: a truncated or extended file fails at once.
-  {
-    uint64_t last = chunks - 1;
-    uint64_t len = chunk_length(last, chunks, size, cs);
-    AlignedBuffer buf(len + scheme.tag_size());
-    if (fs::pread_full(source.get(), buf.data, len + scheme.tag_size(), body_offset + last * sealed, request.source) !=
-        len + scheme.tag_size()) {
-      fail(code::kSourceChanged, request.source + " shrank while it was being read");
-    }
-    if (!scheme.make_cipher()->open(last, true, buf.data, len, buf.data)) {
-      fail(code::kPayloadTampered, "the final chunk does not authenticate: the file was modified");
-    }
-  }
+  OpenedPayload source = open_payload(request.source, request.payload_offset, request.prefix_size, request.factory,
+                                      request.expected_plaintext_size);
+  const uint64_t size = source.size;
+  const size_t cs = source.scheme->chunk_size();
+  const size_t sealed = source.scheme->sealed_chunk_size();
 
   fs::Fd out = create_output(request.output);
   fs::TempFile temp(request.output.temp_path);
   fs::preallocate(out.get(), size, request.output.temp_path);
 
   auto fill = [&](ChunkCipher& cipher, uint64_t first, uint64_t count, WriteJob& job) {
-    // Read the sealed chunks contiguously, open them in place, and write the plaintext
-    // parts (skipping the tags) in one gathered write.
+    // Open the sealed chunks in place and write the plaintext parts (skipping the tags) in one
+    // gathered write.
     uint8_t* data = job.buffer->data;
-    uint64_t in_size = 0;
-    for (uint64_t i = 0; i < count; ++i) in_size += chunk_length(first + i, chunks, size, cs) + scheme.tag_size();
-    if (fs::pread_full(source.get(), data, in_size, body_offset + first * sealed, request.source) != in_size) {
-      fail(code::kSourceChanged, request.source + " shrank while it was being read");
-    }
-    job.plaintext = 0;
+    job.plaintext = source.open_chunks(cipher, first, count, data);
     for (uint64_t i = 0; i < count; ++i) {
-      uint64_t len = chunk_length(first + i, chunks, size, cs);
-      if (!cipher.open(first + i, first + i + 1 == chunks, data + i * sealed, len, data + i * sealed)) {
-        fail(code::kPayloadTampered,
-             "chunk " + std::to_string(first + i) + " does not authenticate: the file was modified");
-      }
       job.iov[i].iov_base = data + i * sealed;
-      job.iov[i].iov_len = len;
-      job.plaintext += len;
+      job.iov[i].iov_len = source.length_of(first + i);
     }
     job.iov_count = static_cast<int>(count);
     job.offset = first * cs;
   };
-  process_blocks(scheme, chunks, size, out.get(), request.output, control, fill);
-  check_source_unchanged(source.get(), st, request.source);
+  process_blocks(*source.scheme, source.chunks, size, out.get(), request.output, control, fill);
+  check_source_unchanged(source.fd.get(), source.st, request.source);
   commit_output(out, temp, request.output);
   if (control.progress) control.progress(size, size);
-  return Result{size, file_size};
+  return Result{size, source.file_size};
+}
+
+Result rekey_file(RekeyRequest& request, const Control& control) {
+  OpenedPayload source = open_payload(request.source, request.payload_offset, request.prefix_size,
+                                      request.old_factory, request.expected_plaintext_size);
+  const PayloadScheme& old_scheme = *source.scheme;
+  const PayloadScheme& new_scheme = *request.scheme;
+  // New chunk k is built from old chunk k alone, which needs the same chunk geometry.
+  if (old_scheme.chunk_size() != new_scheme.chunk_size() || old_scheme.tag_size() != new_scheme.tag_size() ||
+      !new_scheme.final_chunk_is_short()) {
+    fail(code::kInternal, "rekeying needs the old and new payloads to use the same chunk scheme");
+  }
+  if (request.keep_bytes > source.size) {
+    fail(code::kInvalidArgument, "keepBytes (" + std::to_string(request.keep_bytes) +
+                                     ") is larger than the old payload (" + std::to_string(source.size) + " bytes)");
+  }
+  if (request.padding > UINT64_MAX - request.keep_bytes) fail(code::kInvalidArgument, "padding is too large");
+  const uint64_t keep = request.keep_bytes;
+  const uint64_t new_size = keep + request.padding;
+  const uint64_t new_chunks = new_scheme.chunk_count(new_size);
+  const size_t cs = new_scheme.chunk_size();
+  const size_t sealed = new_scheme.sealed_chunk_size();
+  const uint64_t header_size = request.header.size();
+  const uint64_t total = header_size + new_scheme.payload_size(new_size);
+  const uint64_t new_body_offset = header_size + new_scheme.prefix_size();
+
+  // Every old chunk is opened (the dropped tail too, so the whole old file is known to be
+  // intact), and every new chunk is sealed; a block covers both ranges.
+  const uint64_t chunks = std::max(source.chunks, new_chunks);
+  auto new_length = [&](uint64_t k) { return chunk_length(k, new_chunks, new_size, cs); };
+  // Progress counts, per chunk index, the larger of the old and new chunk's plaintext; every
+  // index but the last has a full chunk on at least one side.
+  auto work_of = [&](uint64_t k) {
+    return std::max(k < source.chunks ? source.length_of(k) : 0, k < new_chunks ? new_length(k) : 0);
+  };
+  const uint64_t progress_total = (chunks - 1) * cs + work_of(chunks - 1);
+
+  fs::Fd out = create_output(request.output);
+  fs::TempFile temp(request.output.temp_path);
+  fs::preallocate(out.get(), total, request.output.temp_path);
+  fs::pwrite_full(out.get(), request.header.data(), header_size, 0, request.output.temp_path);
+  fs::pwrite_full(out.get(), new_scheme.prefix(), new_scheme.prefix_size(), header_size, request.output.temp_path);
+
+  struct Ciphers {
+    std::unique_ptr<ChunkCipher> open_old;
+    std::unique_ptr<ChunkCipher> seal_new;
+  };
+  auto make_ciphers = [&]() { return Ciphers{old_scheme.make_cipher(), new_scheme.make_cipher()}; };
+  auto fill = [&](Ciphers& ciphers, uint64_t first, uint64_t count, WriteJob& job) {
+    // Open the old chunks in place, then turn each slot into the new chunk's plaintext (the kept
+    // old bytes, then zeros) and seal it in place: the plaintext never leaves this buffer.
+    uint8_t* data = job.buffer->data;
+    uint64_t old_count = first < source.chunks ? std::min(count, source.chunks - first) : 0;
+    source.open_chunks(*ciphers.open_old, first, old_count, data);
+    uint64_t new_count = first < new_chunks ? std::min(count, new_chunks - first) : 0;
+    uint64_t bytes = 0;
+    for (uint64_t i = 0; i < new_count; ++i) {
+      uint64_t k = first + i;
+      uint8_t* slot = data + i * sealed;
+      uint64_t len = new_length(k);
+      uint64_t kept = k * cs < keep ? std::min(len, keep - k * cs) : 0;
+      std::memset(slot + kept, 0, len - kept);
+      ciphers.seal_new->seal(k, k + 1 == new_chunks, slot, len, slot);
+      bytes += len + new_scheme.tag_size();
+    }
+    job.iov[0].iov_base = data;
+    job.iov[0].iov_len = bytes;
+    job.iov_count = new_count > 0 ? 1 : 0;
+    job.offset = new_body_offset + first * sealed;
+    job.plaintext = 0;
+    for (uint64_t i = 0; i < count; ++i) job.plaintext += work_of(first + i);
+  };
+  run_blocks(chunks, sealed, progress_total, control, make_ciphers, fill, BlockWriter(out.get(), request.output));
+  check_source_unchanged(source.fd.get(), source.st, request.source);
+  commit_output(out, temp, request.output);
+  if (control.progress) control.progress(progress_total, progress_total);
+  return Result{new_size, total};
+}
+
+Result verify_file(VerifyRequest& request, const Control& control) {
+  OpenedPayload source = open_payload(request.source, request.payload_offset, request.prefix_size, request.factory,
+                                      request.expected_plaintext_size);
+  auto fill = [&](std::unique_ptr<ChunkCipher>& cipher, uint64_t first, uint64_t count, WriteJob& job) {
+    job.plaintext = source.open_chunks(*cipher, first, count, job.buffer->data);
+    job.iov_count = 0;
+  };
+  run_blocks(
+      source.chunks, source.scheme->sealed_chunk_size(), source.size, control,
+      [&]() { return source.scheme->make_cipher(); }, fill, [](WriteJob&) {});
+  check_source_unchanged(source.fd.get(), source.st, request.source);
+  if (control.progress) control.progress(source.size, source.size);
+  return Result{source.size, source.file_size};
 }
 
 }  // namespace filesec::engine

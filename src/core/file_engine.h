@@ -1,4 +1,5 @@
-// File-to-file encryption and decryption of a chunked payload. Chunk positions are computable
+// File-to-file encryption, decryption, re-encryption (rekey) and verification of a chunked
+// payload. Chunk positions are computable
 // from the chunk index alone, so worker threads claim blocks of chunks in any order, read them
 // with pread, seal or open them in place, and hand them to one writer (the calling thread),
 // which writes them with pwrite at their offsets. No per-chunk allocation, no calls into JS;
@@ -58,6 +59,32 @@ struct DecryptRequest {
   Output output;
 };
 
+// Re-encryption under a new file key: the old payload is opened chunk by chunk and its first
+// keep_bytes plaintext bytes, followed by `padding` zero bytes, are sealed as the new payload
+// behind the new header. Every old chunk must authenticate, including any dropped after
+// keep_bytes. The output may replace the source (overwrite) only after everything succeeded.
+struct RekeyRequest {
+  std::string source;
+  uint64_t payload_offset = 0;
+  size_t prefix_size = 0;
+  SchemeFactory old_factory;
+  std::optional<uint64_t> expected_plaintext_size;  // the old payload's, padding included
+  uint64_t keep_bytes = 0;
+  uint64_t padding = 0;
+  std::vector<uint8_t> header;
+  std::unique_ptr<PayloadScheme> scheme;  // seals the new payload
+  Output output;
+};
+
+// Authenticates every chunk of an encrypted file, writing nothing.
+struct VerifyRequest {
+  std::string source;
+  uint64_t payload_offset = 0;
+  size_t prefix_size = 0;
+  SchemeFactory factory;
+  std::optional<uint64_t> expected_plaintext_size;
+};
+
 struct Result {
   uint64_t plaintext_bytes = 0;
   uint64_t file_bytes = 0;
@@ -65,6 +92,8 @@ struct Result {
 
 Result encrypt_file(EncryptRequest& request, const Control& control);
 Result decrypt_file(DecryptRequest& request, const Control& control);
+Result rekey_file(RekeyRequest& request, const Control& control);
+Result verify_file(VerifyRequest& request, const Control& control);
 
 // Maps a payload's length to its plaintext length, telling truncation from extension when the
 // expected plaintext length is known. Throws FSEC_TRUNCATED / FSEC_TRAILING_DATA.

@@ -1,7 +1,8 @@
-// File-to-file encryption and decryption jobs. Each job runs the core file engine on a thread of
-// its own (which starts helper threads), reports throttled progress to JS through a thread-safe
-// function, can be aborted, and settles a promise when done. Jobs do not occupy the libuv thread
-// pool, so long encryptions never starve fs or crypto calls made by the application.
+// File-to-file encryption, decryption, rekey and verification jobs. Each job runs the core file
+// engine on a thread of its own (which starts helper threads), reports throttled progress to JS
+// through a thread-safe function, can be aborted, and settles a promise when done. Jobs do not
+// occupy the libuv thread pool, so long encryptions never starve fs or crypto calls made by the
+// application.
 #include <thread>
 
 #include "file_engine.h"
@@ -204,6 +205,55 @@ Napi::Value DecryptFile(const Napi::CallbackInfo& info) {
   return JobObject::New(env, state);
 }
 
+// rekeyFile(oldPayloadKey, newPayloadKey, newHeader, { source, payloadOffset, expectedSize | null,
+//   keepBytes, padding, output, tempPath, overwrite, durable, threads }, onProgress | null) → Job
+Napi::Value RekeyFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto old_secret = PayloadKeyObject::From(info[0], "oldPayloadKey");
+  auto new_secret = PayloadKeyObject::From(info[1], "newPayloadKey");
+  std::vector<uint8_t> header = copy_bytes(buffer_arg(info[2], "newHeader"));
+  if (!info[3].IsObject()) throw_type_error(env, "options must be an object");
+  Napi::Object o = info[3].As<Napi::Object>();
+  auto request = std::make_shared<engine::RekeyRequest>();
+  request->source = string_arg(o.Get("source"), "source");
+  request->payload_offset = u64_arg(o.Get("payloadOffset"), "payloadOffset");
+  request->expected_plaintext_size = optional_u64_arg(o.Get("expectedSize"), "expectedSize");
+  request->keep_bytes = u64_arg(o.Get("keepBytes"), "keepBytes");
+  request->padding = u64_arg(o.Get("padding"), "padding");
+  request->header = std::move(header);
+  request->output = output_from(o);
+  request->prefix_size = old_secret->prefix_size();
+  request->old_factory = old_secret->for_decryption();
+  unsigned threads = threads_from(o);
+  guard(env, [&]() { request->scheme = new_secret->for_encryption(); });
+
+  auto state = std::make_shared<JobState>(env, info[4]);
+  state->set_threads(threads);
+  state->start(state, [request](engine::Control& control) { return engine::rekey_file(*request, control); });
+  return JobObject::New(env, state);
+}
+
+// verifyFile(payloadKey, { source, payloadOffset, expectedSize | null, threads },
+//   onProgress | null) → Job
+Napi::Value VerifyFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto secret = PayloadKeyObject::From(info[0], "payloadKey");
+  if (!info[1].IsObject()) throw_type_error(env, "options must be an object");
+  Napi::Object o = info[1].As<Napi::Object>();
+  auto request = std::make_shared<engine::VerifyRequest>();
+  request->source = string_arg(o.Get("source"), "source");
+  request->payload_offset = u64_arg(o.Get("payloadOffset"), "payloadOffset");
+  request->expected_plaintext_size = optional_u64_arg(o.Get("expectedSize"), "expectedSize");
+  request->prefix_size = secret->prefix_size();
+  request->factory = secret->for_decryption();
+  unsigned threads = threads_from(o);
+
+  auto state = std::make_shared<JobState>(env, info[2]);
+  state->set_threads(threads);
+  state->start(state, [request](engine::Control& control) { return engine::verify_file(*request, control); });
+  return JobObject::New(env, state);
+}
+
 }  // namespace
 
 void init_jobs(Napi::Env env, Napi::Object exports) {
@@ -211,6 +261,8 @@ void init_jobs(Napi::Env env, Napi::Object exports) {
   addon_data(env).job_constructor = Napi::Persistent(ctor);
   exports.Set("encryptFile", Napi::Function::New(env, EncryptFile, "encryptFile"));
   exports.Set("decryptFile", Napi::Function::New(env, DecryptFile, "decryptFile"));
+  exports.Set("rekeyFile", Napi::Function::New(env, RekeyFile, "rekeyFile"));
+  exports.Set("verifyFile", Napi::Function::New(env, VerifyFile, "verifyFile"));
 }
 
 }  // namespace filesec::napi
