@@ -1,5 +1,6 @@
 #include "fsec_header.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "error.h"
@@ -107,17 +108,18 @@ struct Room {
 };
 
 // The reserved space brings the header to `target` bytes when one stanza can (it needs 3
-// bytes at least and holds 65,535 at most), else to the next multiple of 1024. A passphrase
-// header gets none (a scrypt stanza must be alone), nor does one at the 1 MiB limit.
+// bytes at least and holds 65,535 at most). Otherwise, as for a new header: the smallest
+// multiple of 1024 that leaves at least 512 bytes of room, capped at the 1 MiB limit. A
+// passphrase header gets none (a scrypt stanza must be alone), nor does one with no room left.
 Room room_for(const std::vector<Stanza>& stanzas, size_t content, uint32_t target) {
   bool passphrase = stanzas.size() == 1 && stanzas[0].type == kStanzaScrypt;
-  if (passphrase || stanzas.size() >= 0xffff) return {};
+  if (passphrase || stanzas.size() >= 0xffff || content + 3 > kMaxHeaderSize) return {};
   if (target != 0) {
     if (target == content) return {};
     if (target >= content + 3 && target - content - 3 <= 0xffff) return {true, target - content - 3};
   }
-  size_t rounded = (content + 3 + kHeaderGranule - 1) / kHeaderGranule * kHeaderGranule;
-  if (rounded > kMaxHeaderSize) return {};
+  size_t rounded = (content + 3 + kMinHeaderRoom + kHeaderGranule - 1) / kHeaderGranule * kHeaderGranule;
+  rounded = std::min<size_t>(rounded, kMaxHeaderSize);
   return {true, rounded - content - 3};
 }
 

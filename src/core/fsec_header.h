@@ -43,8 +43,11 @@ constexpr size_t kMacSize = 32;
 constexpr uint32_t kMaxHeaderSize = 1u << 20;
 constexpr size_t kMaxMetadataSize = 64 * 1024;
 constexpr size_t kFileKeySize = 32;
-// New headers (except passphrase headers) are padded with reserved space to a multiple of this.
+// New headers (except passphrase headers) are padded with reserved space to a multiple of this,
+// with at least kMinHeaderRoom bytes of room: enough for a few rotations in place, each of which
+// adds an entry to the sealed rotation history.
 constexpr uint32_t kHeaderGranule = 1024;
+constexpr uint32_t kMinHeaderRoom = 512;
 
 constexpr unsigned kDefaultScryptLogN = 18;
 constexpr unsigned kMaxScryptLogN = 22;
@@ -104,7 +107,7 @@ struct ResealRequest {
   const PassphraseRecipient* passphrase = nullptr;
   ByteView metadata;
   // The header size wanted (the old one, for an in-place rewrite), reached by sizing the
-  // reserved space. 0, or a size that cannot be reached, gives the usual 1024 rounding.
+  // reserved space. 0, or a size that cannot be reached, gives the rule of a new header.
   uint32_t target_size = 0;
 };
 
