@@ -3,11 +3,12 @@
 // payload stays byte for byte as it was and a 10 GiB file rotates as fast as a 10 KiB one. With
 // `rekey` the payload is re-encrypted under a fresh file key instead. Either way a failure
 // leaves the old file as it was, and the sealed metadata records the rotation.
-import { lstat } from 'node:fs/promises'
+import { chmod, lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
 import type { FileIdentity, FileKey } from '../binding'
 import { checkIdentityOptions, type IdentityOptions } from './decrypt'
+import { sealHeader } from './encrypt'
 import { ArgumentError, FileError, fromFs, nativeCall } from './errors'
 import {
   assertNoInterruptedRotation,
@@ -17,10 +18,18 @@ import {
   recipientsOf,
   type RecipientInfo,
 } from './fsec'
+import { runJob } from './jobs'
 import { type Key, type KeyInput, loadIdentities, loadKeys } from './keys'
 import { decodeMetadata, type FileMetadata, withRotation } from './metadata'
 import { native, type FsecHeaderInfo, type PayloadKey } from './native'
-import { checkKnownOptions, checkRunOptions, MAX_WORK_FACTOR, type RunOptions, throwIfAborted } from './options'
+import {
+  checkKnownOptions,
+  checkRunOptions,
+  defaultThreads,
+  MAX_WORK_FACTOR,
+  type RunOptions,
+  throwIfAborted,
+} from './options'
 import { type PassphraseSource, withPassphrase } from './passphrase'
 import { rotationJournalPath, tempPathFor } from './paths'
 
@@ -130,6 +139,8 @@ function labelsOf(info: FsecHeaderInfo): string[] {
 interface FileRead {
   header: Buffer
   identity: FileIdentity
+  /** Permission bits, kept by every kind of commit. */
+  mode: number
 }
 
 /** Reads the header and what identifies the file, to check again right before the commit. */
@@ -148,7 +159,11 @@ async function readForRotation(path: string): Promise<FileRead> {
     const st = await handle.stat({ bigint: true })
     if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${path} is not a regular file`, { path })
     const header = await readHeaderFrom(handle)
-    return { header, identity: { dev: st.dev, ino: st.ino, size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs } }
+    return {
+      header,
+      identity: { dev: st.dev, ino: st.ino, size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs },
+      mode: Number(st.mode) & 0o777,
+    }
   } finally {
     await handle.close()
   }
@@ -186,10 +201,15 @@ async function openFileKey(header: Buffer, o: IdentityOptions): Promise<OpenedFi
 /**
  * Authenticates the payload's commitment and final chunk (constant work, whatever the size):
  * a rotation must not give new recipients a file that is already truncated or mismatched.
+ * Returns the payload plaintext size (padding included), authenticated.
  */
-async function checkPayload(payloadKey: PayloadKey, path: string, payloadOffset: number, size: number | undefined): Promise<void> {
+async function checkPayload(payloadKey: PayloadKey, path: string, payloadOffset: number, size: number | undefined): Promise<number> {
   const reader = await nativeCall(native.openReader(payloadKey, path, payloadOffset, size ?? null))
-  reader.close()
+  try {
+    return reader.size
+  } finally {
+    reader.close()
+  }
 }
 
 /** The new recipients of a header-only rotation: old stanzas kept verbatim plus new keys. */
@@ -315,6 +335,80 @@ async function rotateHeaderOnly(path: string, read: FileRead, opened: OpenedFile
   }
 }
 
+/** The padding of a rekeyed payload: kept unless `pad` says otherwise. */
+function newPadding(oldPadding: number, pad: RotateOptions['pad']): number {
+  if (pad === undefined) return oldPadding
+  if (pad === false) return 0
+  throw new ArgumentError('changing the padding to padme or a bucket size is not available in this build yet')
+}
+
+/**
+ * A fresh file key: the payload re-encrypted chunk by chunk in native memory to a temporary
+ * file beside the original, renamed over it once every old chunk authenticated.
+ */
+async function rotateRekey(path: string, read: FileRead, opened: OpenedFile, plaintextSize: number, o: RotateOptions): Promise<RotateResult> {
+  const from = labelsOf(parseHeader(read.header))
+  const keys = given(o.to) ? await loadKeys(o.to!, keyOptions(o)) : []
+  const to = keys.length > 0 ? keys.map((k) => k.fingerprint) : ['passphrase']
+  const keepBytes = plaintextSize - opened.metadata.padding
+  const padding = newPadding(opened.metadata.padding, o.pad)
+  const metadata = withRotation(
+    opened.metadataBytes,
+    { at: new Date(), from, to, rekeyed: true },
+    { size: keepBytes + padding, padding },
+  )
+  let sealed
+  try {
+    sealed = await sealHeader(
+      keys.length > 0 ? { to: keys } : { passphrase: o.newPassphrase!, ...(o.workFactor !== undefined ? { workFactor: o.workFactor } : {}) },
+      metadata,
+    )
+  } finally {
+    metadata.fill(0)
+  }
+  try {
+    throwIfAborted(o.signal)
+    await rotationTestHooks.beforeCommit?.(path)
+    const result = await runJob(
+      (onProgress) =>
+        native.rekeyFile(
+          opened.payloadKey,
+          sealed.payloadKey,
+          sealed.header,
+          {
+            source: path,
+            payloadOffset: read.header.length,
+            expectedSize: plaintextSize,
+            keepBytes,
+            padding,
+            output: path,
+            tempPath: tempPathFor(path),
+            overwrite: true,
+            durable: o.durable !== false,
+            threads: o.threads ?? defaultThreads(),
+          },
+          onProgress,
+        ),
+      o,
+    )
+    // The engine creates its output 0600; keep who may read the file on disk as it was.
+    if (read.mode !== 0o600) await chmod(path, read.mode).catch((e: unknown) => Promise.reject(fromFs(e, path)))
+    return {
+      path,
+      rekeyed: true,
+      commit: 'rewrite',
+      from,
+      to,
+      recipients: recipientsOf(parseHeader(sealed.header)),
+      headerSize: sealed.header.length,
+      fileBytes: result.fileBytes,
+      bytesWritten: result.fileBytes,
+    }
+  } finally {
+    sealed.payloadKey.destroy()
+  }
+}
+
 /**
  * Changes who can open an encrypted file, in place. The old side is given like decryptFile's
  * (identity, or the file's passphrase); the new side with exactly one of to, add/remove, or
@@ -331,8 +425,8 @@ export async function rotateFile(file: string, options: RotateOptions): Promise<
   const read = await readForRotation(path)
   const opened = await openFileKey(read.header, options)
   try {
-    await checkPayload(opened.payloadKey, path, read.header.length, opened.metadata.size)
-    if (options.rekey === true) throw new ArgumentError('rekey is not available in this build yet')
+    const plaintextSize = await checkPayload(opened.payloadKey, path, read.header.length, opened.metadata.size)
+    if (options.rekey === true) return await rotateRekey(path, read, opened, plaintextSize, options)
     return await rotateHeaderOnly(path, read, opened, options)
   } finally {
     opened.fileKey.destroy()
