@@ -35,8 +35,8 @@ Usage:
   filesec decrypt FILE -i IDENTITY... [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec decrypt FILE [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec inspect FILE
-  filesec rotate  FILE (-i IDENTITY... | [--passphrase-file F]) (-r KEY... | --add KEY |
-                  --remove KEY | -p) [--rekey [--pad P]]
+  filesec rotate  FILE (-i IDENTITY... | [--passphrase-file F])
+                  (-r KEY... | --add KEY | --remove KEY | -p) [--rekey [--pad P]]
   filesec rotate  FILE --recover
   filesec help [COMMAND]
   filesec --version
@@ -146,7 +146,8 @@ ${EXIT_STATUS_HELP}
 `
 
 export const ROTATE_HELP = `Usage: filesec rotate FILE -i IDENTITY... NEW_RECIPIENTS [options]
-       filesec rotate FILE [--passphrase-file F | --passphrase-env VAR] NEW_RECIPIENTS [options]
+       filesec rotate FILE [--passphrase-file F | --passphrase-env VAR]
+                      NEW_RECIPIENTS [options]
        filesec rotate FILE --recover
 
 Changes who can open FILE, in place. By default only the header is rewritten:
@@ -157,35 +158,38 @@ instead. A failed rotation leaves FILE as it was. The encrypted metadata
 records every rotation.
 
 Old side (as for decrypt):
-  -i, --identity PATH         a private key file that opens FILE now; may be
-                              repeated
-      --passphrase-file F     with -i: the passphrase of protected identity
-                              files; without -i: the passphrase of FILE
-      --passphrase-env VAR    the same, from environment variable VAR
+  -i, --identity PATH     a private key file that opens FILE now; may be
+                          repeated
+      --passphrase-file F   with -i: the passphrase of protected identity
+                          files; without -i: the passphrase of FILE
+      --passphrase-env VAR  the same, from environment variable VAR
 
 New side (NEW_RECIPIENTS, one kind of change):
-  -r, --recipient KEY         replace every recipient with these keys: age1… or
-      --to KEY                ssh-rsa … text, or a key file; may be repeated
-  -R, --recipients-file F     the same, from a recipients file; may be repeated
-      --add KEY               add a recipient; may be repeated
-      --remove KEY            remove a recipient, given by its key (text or file)
-                              or its fingerprint (64 hex digits); may be repeated
-  -p, --use-passphrase        make a new passphrase the only recipient (asked
-                              twice on the terminal)
-      --new-passphrase-file F   read the new passphrase from file F (implies -p)
-      --new-passphrase-env VAR  read it from environment variable VAR (implies -p)
-      --work-factor N         scrypt work factor log2(N) for -p (default 18, 10–22)
+  -r, --recipient KEY     replace every recipient with these keys: age1… or
+      --to KEY            ssh-rsa … text, or a key file; may be repeated
+  -R, --recipients-file F   the same, from a recipients file; may be repeated
+      --add KEY           add a recipient; may be repeated
+      --remove KEY        remove a recipient, given by its key (text or file)
+                          or its fingerprint (64 hex digits); may be repeated
+  -p, --use-passphrase    make a new passphrase the only recipient (asked
+                          twice on the terminal)
+      --new-passphrase-file F   read the new passphrase from file F
+                          (implies -p)
+      --new-passphrase-env VAR  read it from environment variable VAR
+                          (implies -p)
+      --work-factor N     scrypt work factor log2(N) for -p (default 18,
+                          10 to 22)
 
 Other options:
-      --rekey                 re-encrypt the payload under a fresh file key (needs
-                              -r/--to/-R or -p); the only way to revoke a removed
-                              recipient who may have kept the old file key
-      --pad P                 with --rekey: new padding: padme, none, or a bucket
-                              size in bytes (default: the padding is kept)
-      --recover               finish an interrupted rotation of FILE from the
-                              journal it left beside it (.FILE.fsec-rotate)
+      --rekey             re-encrypt the payload under a fresh file key
+                          (needs -r/--to/-R or -p): the only way to revoke a
+                          removed recipient who may have kept the file key
+      --pad P             with --rekey, the new padding: padme, none, or a
+                          bucket size in bytes (default: kept as it is)
+      --recover           finish an interrupted rotation of FILE from the
+                          journal it left beside it (.FILE.fsec-rotate)
 
-Header only, a file is rewritten in place when its new header fits the room
+Header only, the file is rewritten in place when its new header fits the room
 reserved in the old one, else copied once with the new header. A protected
 private key given as a recipient, or with -i, is asked for its passphrase on
 the terminal.
