@@ -146,8 +146,16 @@ declare namespace binding {
     Opener: new (payloadKey: PayloadKey, expectedSize: number | null) => Opener
     openReader(payloadKey: PayloadKey, path: string, payloadOffset: number, expectedSize: number | null): Promise<Reader>
 
-    encryptFile(payloadKey: PayloadKey, header: Buffer, options: OutputOptions & { source: string; expectedSize: number }, onProgress: ProgressCallback | null): Job
-    decryptFile(payloadKey: PayloadKey, options: OutputOptions & { source: string; payloadOffset: number; expectedSize: number | null; mtimeMs: number | null }, onProgress: ProgressCallback | null): Job
+    /**
+     * `padding` (default 0) zero bytes are sealed after the source's `expectedSize` bytes (no
+     * file I/O for them). Resolves to { plaintextBytes: expectedSize + padding, fileBytes }.
+     */
+    encryptFile(payloadKey: PayloadKey, header: Buffer, options: OutputOptions & { source: string; expectedSize: number; padding?: number }, onProgress: ProgressCallback | null): Job
+    /**
+     * The last `padding` (default 0) payload bytes are not written and must be zero
+     * (FSEC_PADDING_INVALID otherwise). Resolves to { plaintextBytes: bytes written, fileBytes }.
+     */
+    decryptFile(payloadKey: PayloadKey, options: OutputOptions & { source: string; payloadOffset: number; expectedSize: number | null; padding?: number; mtimeMs: number | null }, onProgress: ProgressCallback | null): Job
     /**
      * Re-encrypts a file under a new file key, the plaintext only in native memory: the old
      * payload's first `keepBytes` plaintext bytes, then `padding` zero bytes, become the new
@@ -157,8 +165,12 @@ declare namespace binding {
      * Resolves to { plaintextBytes: keepBytes + padding, fileBytes }.
      */
     rekeyFile(oldPayloadKey: PayloadKey, newPayloadKey: PayloadKey, newHeader: Buffer, options: OutputOptions & { source: string; payloadOffset: number; expectedSize: number | null; keepBytes: number; padding: number }, onProgress: ProgressCallback | null): Job
-    /** Authenticates every chunk of an encrypted file and writes nothing. */
-    verifyFile(payloadKey: PayloadKey, options: { source: string; payloadOffset: number; expectedSize: number | null; threads: number }, onProgress: ProgressCallback | null): Job
+    /**
+     * Authenticates every chunk of an encrypted file and writes nothing; the last `padding`
+     * (default 0) payload bytes must be zero. Resolves to { plaintextBytes: payload plaintext
+     * without the padding, fileBytes }.
+     */
+    verifyFile(payloadKey: PayloadKey, options: { source: string; payloadOffset: number; expectedSize: number | null; padding?: number; threads: number }, onProgress: ProgressCallback | null): Job
 
     /** Direct access to the primitives for conformance tests; not public API. */
     primitives: {

@@ -112,6 +112,7 @@ export async function decryptFile(input: string, options: DecryptOptions): Promi
             source,
             payloadOffset: header.length,
             expectedSize: metadata.size ?? null,
+            padding: metadata.padding,
             output,
             tempPath: tempPathFor(output),
             overwrite: options.overwrite === true,

@@ -7,6 +7,7 @@ import { runJob } from './jobs'
 import { type KeyInput, loadKeys } from './keys'
 import { encodeMetadata, type MetadataOptions, metadataForFile, validateMetadataOptions } from './metadata'
 import { native } from './native'
+import { checkPadOption, type PadOption, paddingFor } from './padding'
 import {
   checkKnownOptions,
   checkRunOptions,
@@ -34,6 +35,11 @@ export interface EncryptOptions extends RecipientOptions, MetadataOptions, RunOp
   output?: string
   /** Replace an existing output file (default false). */
   overwrite?: boolean
+  /**
+   * Hide the exact size: append zero bytes inside the encryption, up to the Padmé length
+   * ('padme') or the next multiple of N bytes (N). Removed on decryption. Default false.
+   */
+  pad?: PadOption
 }
 
 export interface EncryptResult {
@@ -46,7 +52,7 @@ export interface EncryptResult {
 
 const ENCRYPT_OPTIONS = [
   'to', 'passphrase', 'workFactor', 'keyPassphrase', 'output', 'overwrite', 'note', 'storeName', 'storeTimes',
-  'signal', 'onProgress', 'threads', 'durable',
+  'signal', 'onProgress', 'threads', 'durable', 'pad',
 ] as const
 
 export function checkRecipientOptions(o: RecipientOptions): void {
@@ -81,6 +87,7 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
   checkRecipientOptions(options)
   checkRunOptions(options)
   validateMetadataOptions(options)
+  checkPadOption(options.pad)
   const source = resolve(input)
   const output = options.output !== undefined ? resolve(options.output) : defaultEncryptedPath(source)
   if (output === source) throw new ArgumentError('the output must differ from the input')
@@ -88,7 +95,8 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
   const st = await statRegularFile(source)
   if (!options.overwrite) await assertOutputAbsent(output)
 
-  const metadata = encodeMetadata(metadataForFile(source, st, options))
+  const padding = paddingFor(st.size, options.pad)
+  const metadata = encodeMetadata({ ...metadataForFile(source, st, options), size: st.size + padding, padding })
   const { header, payloadKey } = await sealHeader(options, metadata)
   try {
     const result = await runJob(
@@ -99,6 +107,7 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
           {
             source,
             expectedSize: st.size,
+            padding,
             output,
             tempPath: tempPathFor(output),
             overwrite: options.overwrite === true,
@@ -112,7 +121,7 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
     return {
       input: source,
       output,
-      plaintextBytes: result.plaintextBytes,
+      plaintextBytes: result.plaintextBytes - padding,
       encryptedBytes: result.fileBytes,
       recipients: recipientsOf(parseHeader(header)),
     }

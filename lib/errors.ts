@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'FSEC_IO'
   | 'FSEC_ABORTED'
   | 'FSEC_INTERNAL'
+  | 'FSEC_PADDING_INVALID'
   | 'FSEC_ROTATION_INTERRUPTED'
   | 'FSEC_ROTATION_JOURNAL_INVALID'
 
@@ -65,6 +66,11 @@ export class PayloadMismatchError extends PayloadError {}
 export class TruncatedError extends PayloadError {}
 /** Bytes were appended after the final chunk. */
 export class TrailingDataError extends PayloadError {}
+/**
+ * The padding the metadata announces is not there: non-zero bytes (they are authenticated, so
+ * the writer was faulty) or more padding than payload.
+ */
+export class PaddingError extends PayloadError {}
 
 /** A key cannot be used: damaged, unsupported type, too short, wrong kind, or locked. */
 export class KeyError extends FilesecError {}
@@ -134,6 +140,7 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_IO: FileError,
   FSEC_ABORTED: FilesecError,
   FSEC_INTERNAL: InternalError,
+  FSEC_PADDING_INVALID: PaddingError,
   FSEC_ROTATION_INTERRUPTED: RotationInterruptedError,
   FSEC_ROTATION_JOURNAL_INVALID: RotationError,
 }

@@ -12,6 +12,7 @@ export {
 } from './streams'
 export { EncryptedFile, openEncryptedFile } from './reader'
 export { verifyEncryptedFile, type VerifyOptions, type VerifyResult } from './verify'
+export { type PadOption, paddingFor, padmeLength } from './padding'
 export { inspect, type InspectResult, type RecipientInfo } from './fsec'
 export { recoverRotation, type RecoverResult, rotateFile, type RotateOptions, type RotateResult } from './rotate'
 export {

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream'
 import { resolve } from 'node:path'
 
-import { ArgumentError, nativeCall } from './errors'
+import { ArgumentError, nativeCall, PaddingError } from './errors'
 import { checkIdentityOptions, type IdentityOptions, openHeader } from './decrypt'
 import { readHeader } from './fsec'
 import type { FileMetadata } from './metadata'
@@ -81,6 +81,11 @@ export async function openEncryptedFile(path: string, options: IdentityOptions):
   const { payloadKey, metadata } = await openHeader(header, options)
   try {
     const reader = await nativeCall(native.openReader(payloadKey, source, header.length, metadata.size ?? null))
+    const payloadSize = reader.size
+    if (metadata.padding > payloadSize) {
+      reader.close()
+      throw new PaddingError('FSEC_PADDING_INVALID', `the metadata claims ${metadata.padding} bytes of padding but the payload holds ${payloadSize} bytes`)
+    }
     return new EncryptedFile(source, metadata, reader)
   } finally {
     payloadKey.destroy()

@@ -10,6 +10,7 @@ import { checkRecipientOptions, type RecipientOptions, sealHeader } from './encr
 import { FSEC_FIXED_SIZE, FSEC_MAGIC, headerSizeOf } from './fsec'
 import { encodeMetadata, type FileMetadata, type MetadataOptions, metadataForStream, validateMetadataOptions } from './metadata'
 import { native, type PayloadKey } from './native'
+import { checkPadOption, type PadOption, paddingFor, PaddingStripper } from './padding'
 import type { Opener, Sealer } from '../binding'
 
 export interface EncryptStreamOptions extends RecipientOptions, Omit<MetadataOptions, 'storeName' | 'storeTimes'> {
@@ -21,6 +22,29 @@ export interface EncryptStreamOptions extends RecipientOptions, Omit<MetadataOpt
    * differs.
    */
   size?: number
+  /**
+   * Hide the exact size as encryptFile does ('padme', or a multiple of N bytes). Needs `size`:
+   * the padding is computed from it before the first byte is encrypted.
+   */
+  pad?: PadOption
+}
+
+/** Padding is sealed from this block of zeros, a piece at a time. */
+const ZEROS = Buffer.alloc(64 * 1024)
+
+/** Checks the options of an encrypt stream; returns the padding its size needs. */
+function checkEncryptStreamOptions(options: EncryptStreamOptions): number {
+  if (options === null || typeof options !== 'object') throw new ArgumentError('options must be an object')
+  checkRecipientOptions(options)
+  validateMetadataOptions(options)
+  if (options.size !== undefined && (!Number.isSafeInteger(options.size) || options.size < 0)) {
+    throw new ArgumentError('size must be a non-negative integer')
+  }
+  checkPadOption(options.pad)
+  if (options.pad !== undefined && options.pad !== false && options.size === undefined) {
+    throw new ArgumentError('pad needs the plaintext size up front: give size as well')
+  }
+  return options.size !== undefined ? paddingFor(options.size, options.pad) : 0
 }
 
 /** A Transform that turns plaintext into a .fsec byte stream. */
@@ -29,20 +53,25 @@ export class EncryptStream extends Transform {
   private sealer: Sealer | undefined
   private payloadKey: PayloadKey | undefined
   private written = 0
+  private readonly padding: number
+  /** Set while the flush waits for the reading side to want more padding. */
+  private wantMore: (() => void) | undefined
 
   constructor(options: EncryptStreamOptions) {
+    // Checked before the stream exists: once super() returns, _construct is already scheduled.
+    const padding = checkEncryptStreamOptions(options)
     super()
-    if (options === null || typeof options !== 'object') throw new ArgumentError('options must be an object')
-    checkRecipientOptions(options)
-    validateMetadataOptions(options)
-    if (options.size !== undefined && (!Number.isSafeInteger(options.size) || options.size < 0)) {
-      throw new ArgumentError('size must be a non-negative integer')
-    }
+    this.padding = padding
     this.options = options
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    const metadata = encodeMetadata(metadataForStream(this.options))
+    const fields = metadataForStream(this.options)
+    if (fields.size !== undefined) {
+      fields.size += this.padding
+      fields.padding = this.padding
+    }
+    const metadata = encodeMetadata(fields)
     sealHeader(this.options, metadata).then(
       ({ header, payloadKey }) => {
         this.payloadKey = payloadKey
@@ -68,16 +97,40 @@ export class EncryptStream extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    try {
-      if (this.options.size !== undefined && this.written !== this.options.size) {
-        throw new ArgumentError(`${this.written} bytes were written but the declared size is ${this.options.size}`)
-      }
-      const out = nativeSync(() => this.sealer!.final())
-      this.release()
-      callback(null, out)
-    } catch (e) {
-      this.release()
-      callback(e as Error)
+    this.finish().then(
+      (out) => {
+        this.release()
+        callback(null, out)
+      },
+      (e: unknown) => {
+        this.release()
+        callback(e as Error)
+      },
+    )
+  }
+
+  private async finish(): Promise<Buffer> {
+    if (this.options.size !== undefined && this.written !== this.options.size) {
+      throw new ArgumentError(`${this.written} bytes were written but the declared size is ${this.options.size}`)
+    }
+    await this.sealPadding()
+    return nativeSync(() => this.sealer!.final())
+  }
+
+  override _read(size: number): void {
+    const resume = this.wantMore
+    this.wantMore = undefined
+    resume?.()
+    super._read(size)
+  }
+
+  /** Seals the padding's zeros a piece at a time, waiting while the reading side is full. */
+  private async sealPadding(): Promise<void> {
+    for (let left = this.padding; left > 0; ) {
+      const n = Math.min(left, ZEROS.length)
+      const out = nativeSync(() => this.sealer!.update(ZEROS.subarray(0, n)))
+      left -= n
+      if (out.length > 0 && !this.push(out)) await new Promise<void>((resolve) => (this.wantMore = resolve))
     }
   }
 
@@ -114,6 +167,7 @@ export class DecryptStream extends Transform {
   private headerBytes = 0
   private headerSize = 0
   private opener: Opener | undefined
+  private stripper: PaddingStripper | undefined
   private payloadKey: PayloadKey | undefined
   /** The decrypted metadata, once the header has been opened. */
   metadata: FileMetadata | undefined
@@ -154,6 +208,7 @@ export class DecryptStream extends Transform {
         this.metadata = metadata
         try {
           this.opener = nativeSync(() => new native.Opener(payloadKey, metadata.size ?? null))
+          this.stripper = new PaddingStripper(metadata.padding, metadata.size)
         } catch (e) {
           return callback(e as Error)
         }
@@ -166,7 +221,8 @@ export class DecryptStream extends Transform {
 
   private decrypt(chunk: Buffer, callback: TransformCallback): void {
     try {
-      const out = chunk.length > 0 ? nativeSync(() => this.opener!.update(chunk)) : Buffer.alloc(0)
+      const opened = chunk.length > 0 ? nativeSync(() => this.opener!.update(chunk)) : Buffer.alloc(0)
+      const out = this.stripper!.take(opened)
       callback(null, out.length > 0 ? out : undefined)
     } catch (e) {
       this.release()
@@ -181,7 +237,8 @@ export class DecryptStream extends Transform {
           ? new TruncatedError('FSEC_TRUNCATED', 'the stream ended inside the .fsec header')
           : notFsec()
       }
-      const out = nativeSync(() => this.opener!.final())
+      const out = this.stripper!.take(nativeSync(() => this.opener!.final()))
+      this.stripper!.end()
       this.release()
       callback(null, out.length > 0 ? out : undefined)
     } catch (e) {

@@ -26,8 +26,9 @@ const VERIFY_OPTIONS = [
 
 /**
  * Authenticates every chunk of the payload at `payloadOffset` of `path` with a payload key
- * already in hand, writing nothing. For callers that have just written the file (the key is not
- * destroyed here). Resolves to the payload's plaintext size (padding included) and file size.
+ * already in hand, writing nothing; the last `padding` payload bytes must be zero. For callers
+ * that have just written the file (the key is not destroyed here). Resolves to the plaintext
+ * size without the padding, and the file size.
  * @internal
  */
 export async function verifyPayload(
@@ -36,12 +37,13 @@ export async function verifyPayload(
   payloadOffset: number,
   expectedSize: number | null,
   runOptions: RunOptions,
+  padding = 0,
 ): Promise<JobResult> {
   return runJob(
     (onProgress) =>
       native.verifyFile(
         payloadKey,
-        { source: path, payloadOffset, expectedSize, threads: runOptions.threads ?? defaultThreads() },
+        { source: path, payloadOffset, expectedSize, padding, threads: runOptions.threads ?? defaultThreads() },
         onProgress,
       ),
     runOptions,
@@ -59,8 +61,8 @@ export async function verifyEncryptedFile(path: string, options: VerifyOptions):
   const { header } = await readHeader(source)
   const { payloadKey, metadata } = await openHeader(header, options)
   try {
-    const result = await verifyPayload(source, payloadKey, header.length, metadata.size ?? null, options)
-    return { plaintextBytes: result.plaintextBytes - metadata.padding, metadata }
+    const result = await verifyPayload(source, payloadKey, header.length, metadata.size ?? null, options, metadata.padding)
+    return { plaintextBytes: result.plaintextBytes, metadata }
   } finally {
     payloadKey.destroy()
   }

@@ -36,6 +36,14 @@ export function describeRecipient(r: RecipientInfo): string {
   return 'unknown recipient type'
 }
 
+/** --pad padme | N: Padmé, or a multiple of N bytes. */
+function padArgument(value: string | undefined): EncryptOptions['pad'] {
+  if (value === undefined) return undefined
+  if (value === 'padme') return 'padme'
+  if (/^[1-9]\d{0,15}$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value)
+  throw new UsageError("--pad must be 'padme' or a positive whole number of bytes", C)
+}
+
 /** Checks the input and output before asking for a passphrase, so the user does not type it in vain. */
 async function preflight(input: string, output: string, overwrite: boolean): Promise<void> {
   await statRegularFile(resolve(input))
@@ -56,6 +64,7 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
       note: { type: 'string' },
       'no-name': { type: 'boolean' },
       'no-times': { type: 'boolean' },
+      pad: { type: 'string' },
       ...PASSPHRASE_OPTIONS,
     },
     C,
@@ -85,6 +94,7 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
   const outputOption = str(values, 'output')
   if (outputOption === '' || outputOption === '-') throw new UsageError('-o must be a file path', C)
   const overwrite = flag(values, 'overwrite')
+  const pad = padArgument(str(values, 'pad'))
 
   let prompted: Buffer | undefined
   try {
@@ -97,6 +107,7 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
     if (outputOption !== undefined) options.output = outputOption
     const note = str(values, 'note')
     if (note !== undefined) options.note = note
+    if (pad !== undefined) options.pad = pad
     if (usePassphrase) {
       let passphrase: PassphraseSource | undefined = passOption
       if (passphrase === undefined) {

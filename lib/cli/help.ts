@@ -101,6 +101,9 @@ Options:
       --note TEXT           a short note sealed with the file (at most 1024 bytes)
       --no-name             do not store the original file name
       --no-times            do not store the modification and creation times
+      --pad padme|N         hide the exact size: append zero bytes (inside the
+                            encryption) up to the Padmé length (at most 11.6%
+                            more) or to a multiple of N bytes
 
 A protected private key given with -r is asked for its passphrase on the terminal
 (its public half is used).

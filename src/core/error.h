@@ -32,6 +32,7 @@ inline constexpr const char* kSourceChanged = "FSEC_SOURCE_CHANGED";
 inline constexpr const char* kIo = "FSEC_IO";
 inline constexpr const char* kAborted = "FSEC_ABORTED";
 inline constexpr const char* kInternal = "FSEC_INTERNAL";
+inline constexpr const char* kPaddingInvalid = "FSEC_PADDING_INVALID";
 inline constexpr const char* kRotationInterrupted = "FSEC_ROTATION_INTERRUPTED";
 inline constexpr const char* kRotationJournalInvalid = "FSEC_ROTATION_JOURNAL_INVALID";
 }  // namespace code

@@ -318,6 +318,30 @@ struct OpenedPayload {
 
   uint64_t length_of(uint64_t chunk) const { return chunk_length(chunk, chunks, size, scheme->chunk_size()); }
 
+  // The plaintext size without the trailing `padding` bytes the metadata announces.
+  uint64_t size_without(uint64_t padding) const {
+    if (padding > size) {
+      fail(code::kPaddingInvalid, "the metadata claims " + std::to_string(padding) +
+                                      " bytes of padding but the payload holds " + std::to_string(size) + " bytes");
+    }
+    return size - padding;
+  }
+
+  // Checks that the bytes of opened chunk k (its plaintext at `plaintext`) from `keep` on, the
+  // padding, are zero, as the format requires; returns how many of its bytes come before keep.
+  uint64_t check_padding(uint64_t k, const uint8_t* plaintext, uint64_t keep) const {
+    uint64_t start = k * scheme->chunk_size();
+    uint64_t len = length_of(k);
+    uint64_t kept = start < keep ? std::min(len, keep - start) : 0;
+    uint8_t any = 0;
+    for (uint64_t i = kept; i < len; ++i) any |= plaintext[i];
+    if (any != 0) {
+      fail(code::kPaddingInvalid,
+           "the padding at the end of the payload is not all zero bytes: the file was written by a faulty encryptor");
+    }
+    return kept;
+  }
+
   // Reads sealed chunks [first, first + count) into `data` (chunk first + i at i × the sealed
   // chunk size) and opens them in place; returns the plaintext bytes. Throws
   // FSEC_PAYLOAD_TAMPERED for the first chunk that does not authenticate.
@@ -405,7 +429,9 @@ Result encrypt_file(EncryptRequest& request, const Control& control) {
   }
   ::posix_fadvise(source.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   const PayloadScheme& scheme = *request.scheme;
-  const uint64_t size = request.expected_size;
+  const uint64_t source_size = request.expected_size;
+  if (request.padding > UINT64_MAX - source_size) fail(code::kInvalidArgument, "padding is too large");
+  const uint64_t size = source_size + request.padding;  // the payload plaintext
   const uint64_t chunks = scheme.chunk_count(size);
   const uint64_t header_size = request.header.size();
   const uint64_t total = header_size + scheme.payload_size(size);
@@ -420,27 +446,40 @@ Result encrypt_file(EncryptRequest& request, const Control& control) {
 
   const uint64_t body_offset = header_size + scheme.prefix_size();
   auto fill = [&](ChunkCipher& cipher, uint64_t first, uint64_t count, WriteJob& job) {
-    // Read the plaintext chunks into slots spaced a tag apart, seal them in place, and the
-    // block is one contiguous run of ciphertext.
+    // Read the source's bytes into slots spaced a tag apart, zero the padding past the source's
+    // end (no file I/O for it), seal them in place, and the block is one contiguous run of
+    // ciphertext.
     uint8_t* data = job.buffer->data;
     struct iovec iov[kChunksPerBlock];
+    int reads = 0;
     uint64_t want = 0;
+    uint64_t plaintext = 0;
     for (uint64_t i = 0; i < count; ++i) {
-      iov[i].iov_base = data + i * sealed;
-      iov[i].iov_len = chunk_length(first + i, chunks, size, cs);
-      want += iov[i].iov_len;
+      uint8_t* slot = data + i * sealed;
+      uint64_t start = (first + i) * cs;
+      uint64_t len = chunk_length(first + i, chunks, size, cs);
+      uint64_t from_source = start < source_size ? std::min(len, source_size - start) : 0;
+      if (from_source > 0) {
+        iov[reads].iov_base = slot;
+        iov[reads].iov_len = from_source;
+        ++reads;
+        want += from_source;
+      }
+      std::memset(slot + from_source, 0, len - from_source);
+      plaintext += len;
     }
-    size_t got = fs::preadv_full(source.get(), iov, static_cast<int>(count), first * cs, request.source);
-    if (got != want) fail(code::kSourceChanged, request.source + " shrank while it was being read");
+    if (reads > 0 && fs::preadv_full(source.get(), iov, reads, first * cs, request.source) != want) {
+      fail(code::kSourceChanged, request.source + " shrank while it was being read");
+    }
     for (uint64_t i = 0; i < count; ++i) {
       uint8_t* chunk = data + i * sealed;
       cipher.seal(first + i, first + i + 1 == chunks, chunk, chunk_length(first + i, chunks, size, cs), chunk);
     }
     job.iov[0].iov_base = data;
-    job.iov[0].iov_len = want + count * scheme.tag_size();
+    job.iov[0].iov_len = plaintext + count * scheme.tag_size();
     job.iov_count = 1;
     job.offset = body_offset + first * sealed;
-    job.plaintext = want;
+    job.plaintext = plaintext;
   };
   process_blocks(scheme, chunks, size, out.get(), request.output, control, fill);
   check_source_unchanged(source.get(), st, request.source);
@@ -453,30 +492,35 @@ Result decrypt_file(DecryptRequest& request, const Control& control) {
   OpenedPayload source = open_payload(request.source, request.payload_offset, request.prefix_size, request.factory,
                                       request.expected_plaintext_size);
   const uint64_t size = source.size;
+  const uint64_t keep = source.size_without(request.padding);
   const size_t cs = source.scheme->chunk_size();
   const size_t sealed = source.scheme->sealed_chunk_size();
 
   fs::Fd out = create_output(request.output);
   fs::TempFile temp(request.output.temp_path);
-  fs::preallocate(out.get(), size, request.output.temp_path);
+  fs::preallocate(out.get(), keep, request.output.temp_path);
 
   auto fill = [&](ChunkCipher& cipher, uint64_t first, uint64_t count, WriteJob& job) {
-    // Open the sealed chunks in place and write the plaintext parts (skipping the tags) in one
-    // gathered write.
+    // Open the sealed chunks in place and write the plaintext parts (skipping the tags and the
+    // padding) in one gathered write.
     uint8_t* data = job.buffer->data;
     job.plaintext = source.open_chunks(cipher, first, count, data);
+    int writes = 0;
     for (uint64_t i = 0; i < count; ++i) {
-      job.iov[i].iov_base = data + i * sealed;
-      job.iov[i].iov_len = source.length_of(first + i);
+      uint64_t kept = source.check_padding(first + i, data + i * sealed, keep);
+      if (kept == 0) continue;
+      job.iov[writes].iov_base = data + i * sealed;
+      job.iov[writes].iov_len = kept;
+      ++writes;
     }
-    job.iov_count = static_cast<int>(count);
+    job.iov_count = writes;
     job.offset = first * cs;
   };
   process_blocks(*source.scheme, source.chunks, size, out.get(), request.output, control, fill);
   check_source_unchanged(source.fd.get(), source.st, request.source);
   commit_output(out, temp, request.output);
   if (control.progress) control.progress(size, size);
-  return Result{size, source.file_size};
+  return Result{keep, source.file_size};
 }
 
 Result rekey_file(RekeyRequest& request, const Control& control) {
@@ -559,16 +603,20 @@ Result rekey_file(RekeyRequest& request, const Control& control) {
 Result verify_file(VerifyRequest& request, const Control& control) {
   OpenedPayload source = open_payload(request.source, request.payload_offset, request.prefix_size, request.factory,
                                       request.expected_plaintext_size);
+  const uint64_t keep = source.size_without(request.padding);
+  const size_t sealed = source.scheme->sealed_chunk_size();
   auto fill = [&](std::unique_ptr<ChunkCipher>& cipher, uint64_t first, uint64_t count, WriteJob& job) {
-    job.plaintext = source.open_chunks(*cipher, first, count, job.buffer->data);
+    uint8_t* data = job.buffer->data;
+    job.plaintext = source.open_chunks(*cipher, first, count, data);
+    for (uint64_t i = 0; i < count; ++i) source.check_padding(first + i, data + i * sealed, keep);
     job.iov_count = 0;
   };
   run_blocks(
-      source.chunks, source.scheme->sealed_chunk_size(), source.size, control,
-      [&]() { return source.scheme->make_cipher(); }, fill, [](WriteJob&) {});
+      source.chunks, sealed, source.size, control, [&]() { return source.scheme->make_cipher(); }, fill,
+      [](WriteJob&) {});
   check_source_unchanged(source.fd.get(), source.st, request.source);
   if (control.progress) control.progress(source.size, source.size);
-  return Result{source.size, source.file_size};
+  return Result{keep, source.file_size};
 }
 
 }  // namespace filesec::engine

@@ -44,7 +44,8 @@ struct Output {
 
 struct EncryptRequest {
   std::string source;
-  uint64_t expected_size = 0;  // the size the caller saw (and wrote into the metadata)
+  uint64_t expected_size = 0;  // the size the caller saw
+  uint64_t padding = 0;        // zero bytes sealed after the source's bytes (metadata size = both)
   std::vector<uint8_t> header;
   std::unique_ptr<PayloadScheme> scheme;
   Output output;
@@ -56,6 +57,8 @@ struct DecryptRequest {
   size_t prefix_size = 0;
   SchemeFactory factory;
   std::optional<uint64_t> expected_plaintext_size;
+  // Trailing payload bytes that are padding: they must be zero, and are not written.
+  uint64_t padding = 0;
   Output output;
 };
 
@@ -83,9 +86,12 @@ struct VerifyRequest {
   size_t prefix_size = 0;
   SchemeFactory factory;
   std::optional<uint64_t> expected_plaintext_size;
+  uint64_t padding = 0;  // as for decryption: must be zero
 };
 
 struct Result {
+  // Payload plaintext for encrypt and rekey (padding included); the plaintext without its
+  // padding for decrypt and verify.
   uint64_t plaintext_bytes = 0;
   uint64_t file_bytes = 0;
 };

@@ -154,8 +154,8 @@ unsigned threads_from(const Napi::Object& o) {
   return static_cast<unsigned>(n);
 }
 
-// encryptFile(payloadKey, header, { source, expectedSize, output, tempPath, overwrite, durable,
-//   threads }, onProgress | null) → Job
+// encryptFile(payloadKey, header, { source, expectedSize, padding?, output, tempPath, overwrite,
+//   durable, threads }, onProgress | null) → Job
 Napi::Value EncryptFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto secret = PayloadKeyObject::From(info[0], "payloadKey");
@@ -165,6 +165,7 @@ Napi::Value EncryptFile(const Napi::CallbackInfo& info) {
   auto request = std::make_shared<engine::EncryptRequest>();
   request->source = string_arg(o.Get("source"), "source");
   request->expected_size = u64_arg(o.Get("expectedSize"), "expectedSize");
+  request->padding = optional_u64_arg(o.Get("padding"), "padding").value_or(0);
   request->header = std::move(header);
   request->output = output_from(o);
   unsigned threads = threads_from(o);
@@ -176,8 +177,8 @@ Napi::Value EncryptFile(const Napi::CallbackInfo& info) {
   return JobObject::New(env, state);
 }
 
-// decryptFile(payloadKey, { source, payloadOffset, expectedSize | null, output, tempPath,
-//   overwrite, durable, threads, mtimeMs | null }, onProgress | null) → Job
+// decryptFile(payloadKey, { source, payloadOffset, expectedSize | null, padding?, output,
+//   tempPath, overwrite, durable, threads, mtimeMs | null }, onProgress | null) → Job
 Napi::Value DecryptFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto secret = PayloadKeyObject::From(info[0], "payloadKey");
@@ -187,6 +188,7 @@ Napi::Value DecryptFile(const Napi::CallbackInfo& info) {
   request->source = string_arg(o.Get("source"), "source");
   request->payload_offset = u64_arg(o.Get("payloadOffset"), "payloadOffset");
   request->expected_plaintext_size = optional_u64_arg(o.Get("expectedSize"), "expectedSize");
+  request->padding = optional_u64_arg(o.Get("padding"), "padding").value_or(0);
   request->output = output_from(o);
   std::optional<uint64_t> mtime_ms = optional_u64_arg(o.Get("mtimeMs"), "mtimeMs");
   if (mtime_ms) {
@@ -233,7 +235,7 @@ Napi::Value RekeyFile(const Napi::CallbackInfo& info) {
   return JobObject::New(env, state);
 }
 
-// verifyFile(payloadKey, { source, payloadOffset, expectedSize | null, threads },
+// verifyFile(payloadKey, { source, payloadOffset, expectedSize | null, padding?, threads },
 //   onProgress | null) → Job
 Napi::Value VerifyFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -244,6 +246,7 @@ Napi::Value VerifyFile(const Napi::CallbackInfo& info) {
   request->source = string_arg(o.Get("source"), "source");
   request->payload_offset = u64_arg(o.Get("payloadOffset"), "payloadOffset");
   request->expected_plaintext_size = optional_u64_arg(o.Get("expectedSize"), "expectedSize");
+  request->padding = optional_u64_arg(o.Get("padding"), "padding").value_or(0);
   request->prefix_size = secret->prefix_size();
   request->factory = secret->for_decryption();
   unsigned threads = threads_from(o);
