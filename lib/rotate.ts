@@ -22,6 +22,7 @@ import { runJob } from './jobs'
 import { type Key, type KeyInput, loadIdentities, loadKeys } from './keys'
 import { decodeMetadata, type FileMetadata, withRotation } from './metadata'
 import { native, type FsecHeaderInfo, type PayloadKey } from './native'
+import { checkPadOption, type PadOption, paddingFor } from './padding'
 import {
   checkKnownOptions,
   checkRunOptions,
@@ -51,8 +52,8 @@ export interface RotateOptions extends IdentityOptions, RunOptions {
    * `newPassphrase`: a header holds no public keys of the recipients it keeps.
    */
   rekey?: boolean
-  /** With rekey: the new padding (false: none, 'padme', or a bucket size in bytes). Default: kept as it is. */
-  pad?: false | 'padme' | number
+  /** With rekey: the new padding (false: none, 'padme', or a multiple of N bytes). Default: kept as it is. */
+  pad?: PadOption
 }
 
 export interface RotateResult {
@@ -125,9 +126,7 @@ function checkRotateOptions(o: RotateOptions): void {
   }
   if (o.pad !== undefined) {
     if (o.rekey !== true) throw new ArgumentError('pad changes the payload: it needs rekey: true')
-    if (o.pad !== false && o.pad !== 'padme' && !(Number.isSafeInteger(o.pad) && o.pad > 0)) {
-      throw new ArgumentError("pad must be false, 'padme' or a positive whole number of bytes")
-    }
+    checkPadOption(o.pad)
   }
 }
 
@@ -336,10 +335,8 @@ async function rotateHeaderOnly(path: string, read: FileRead, opened: OpenedFile
 }
 
 /** The padding of a rekeyed payload: kept unless `pad` says otherwise. */
-function newPadding(oldPadding: number, pad: RotateOptions['pad']): number {
-  if (pad === undefined) return oldPadding
-  if (pad === false) return 0
-  throw new ArgumentError('changing the padding to padme or a bucket size is not available in this build yet')
+function newPadding(unpadded: number, oldPadding: number, pad: PadOption | undefined): number {
+  return pad === undefined ? oldPadding : paddingFor(unpadded, pad)
 }
 
 /**
@@ -351,7 +348,7 @@ async function rotateRekey(path: string, read: FileRead, opened: OpenedFile, pla
   const keys = given(o.to) ? await loadKeys(o.to!, keyOptions(o)) : []
   const to = keys.length > 0 ? keys.map((k) => k.fingerprint) : ['passphrase']
   const keepBytes = plaintextSize - opened.metadata.padding
-  const padding = newPadding(opened.metadata.padding, o.pad)
+  const padding = newPadding(keepBytes, opened.metadata.padding, o.pad)
   const metadata = withRotation(
     opened.metadataBytes,
     { at: new Date(), from, to, rekeyed: true },

@@ -123,7 +123,7 @@ describe('filesec rotate (CLI)', function () {
     await decryptsWith(name, ['-i', 'x.key'], data)
   })
 
-  it('--rekey (and --pad none): the payload is re-encrypted, reported as a rewrite', async () => {
+  it('--rekey (with --pad none, --pad 4096): the payload is re-encrypted, reported as a rewrite', async () => {
     const { name, data } = await encrypted([x], 100_000)
     const before = readFileSync(p(name))
     const r = await cli(['rotate', name, '-i', 'x.key', '-R', 'y.key.pub', '--rekey', '--pad', 'none', '--json'])
@@ -134,9 +134,12 @@ describe('filesec rotate (CLI)', function () {
     const after = readFileSync(p(name))
     assert.ok(!after.subarray(layoutOf(after).headerSize).equals(before.subarray(layoutOf(before).headerSize)))
     await decryptsWith(name, ['-i', 'y.key'], data)
-    const human = await cli(['rotate', name, '-i', 'y.key', '-r', 'x.key.pub', '--rekey'])
+    const human = await cli(['rotate', name, '-i', 'y.key', '-r', 'x.key.pub', '--rekey', '--pad', '4096'])
     expectStatus(human, 0)
     assert.match(human.stdout, /rekeyed: payload re-encrypted/)
+    const d = json(await cli(['decrypt', name, '-i', 'x.key', '-o', `${name}.padded.out`, '--json']))
+    assert.equal(d.metadata.size, 102_400)
+    assert.deepEqual(readFileSync(p(`${name}.padded.out`)), data)
   })
 
   it('usage errors (exit 2) leave the file as it was, and never echo a passphrase', async () => {

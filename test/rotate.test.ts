@@ -358,6 +358,29 @@ describe('rotateFile', function () {
       assert.equal(d.metadata.size, data.length)
     })
 
+    it('§7.74–75 adapted: rekey with pad 8192, then 16384: the file grows each time, decrypts to the exact original; padme and none change it again', async () => {
+      const { path, data } = await encrypted([x1], 20_000)
+      const sizes = [statSync(path).size]
+      const steps: [KeyPair, KeyPair, RotateOptions['pad'], number][] = [
+        [x1, x2, 8192, 24_576],
+        [x2, x3, 16384, 32_768],
+        [x3, x1, undefined, 32_768], // kept as it is
+        [x1, x2, 'padme', 20_480],
+        [x2, x3, false, 20_000],
+      ]
+      for (const [from, to, pad, padded] of steps) {
+        await rotateFile(path, { identity: from.privateKey, to: to.publicKey, rekey: true, ...(pad !== undefined ? { pad } : {}) })
+        sizes.push(statSync(path).size)
+        const d = await decryptFile(path, { identity: to.privateKey, output: f(`pad${n++}.out`) })
+        assert.deepEqual(readFileSync(d.output), data, 'padding is removed on decryption')
+        assert.equal(d.metadata.size, padded)
+        assert.equal(d.metadata.padding, padded - data.length)
+      }
+      assert.ok(sizes[1]! > sizes[0]! && sizes[2]! > sizes[1]!, `sizes ${sizes.join(' ')}`)
+      assert.equal(sizes[3], sizes[2])
+      assert.ok(sizes[4]! < sizes[3]! && sizes[5]! < sizes[4]!)
+    })
+
     it('an abort during the re-encryption leaves the file byte-identical and nothing beside it', async () => {
       const { path } = await encrypted([x1], 32 << 20)
       const before = readFileSync(path)
