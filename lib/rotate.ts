@@ -32,7 +32,7 @@ import {
   throwIfAborted,
 } from './options'
 import { type PassphraseSource, withPassphrase } from './passphrase'
-import { rotationJournalPath, tempPathFor } from './paths'
+import { rotationJournalPath, statRegularFile, tempPathFor } from './paths'
 
 export interface RotateOptions extends IdentityOptions, RunOptions {
   /** Replace every recipient with these keys (public keys, or private keys whose public half is used). */
@@ -451,6 +451,7 @@ export async function recoverRotation(file: string, options: { durable?: boolean
   checkKnownOptions(options, ['durable'], 'recoverRotation')
   checkRunOptions(options)
   const path = resolve(file)
+  await statRegularFile(path)
   const journal = rotationJournalPath(path)
   const recovered = await nativeCall(native.rotation.recover(path, journal, options.durable !== false))
   return { path, journal, recovered }

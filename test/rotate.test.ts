@@ -581,6 +581,7 @@ describe('rotateFile', function () {
         assert.deepEqual(await plaintextWith(path, { identity: x2 }), data)
         await refused(path, x1)
         assert.deepEqual(await recoverRotation(path), { path, journal, recovered: false }, 'nothing left to do')
+        await rejectsWith(recoverRotation(f('no-such-file.fsec')), FileNotFoundError, 'FSEC_FILE_NOT_FOUND')
       })
     }
 
