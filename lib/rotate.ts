@@ -26,6 +26,7 @@ import { checkPadOption, type PadOption, paddingFor } from './padding'
 import {
   checkKnownOptions,
   checkRunOptions,
+  DEFAULT_WORK_FACTOR,
   defaultThreads,
   MAX_WORK_FACTOR,
   type RunOptions,
@@ -308,7 +309,7 @@ async function rotateHeaderOnly(path: string, read: FileRead, opened: OpenedFile
           keep: plan.keep,
           recipients: plan.added.map((k) => k.native),
           passphrase: pass,
-          workFactor: o.workFactor ?? 18,
+          workFactor: o.workFactor ?? DEFAULT_WORK_FACTOR,
           metadata,
           targetSize: read.header.length,
         }),
