@@ -24,6 +24,7 @@ const USAGE = `usage: node bench/rotate.js [options]
   --runs N      rounds, median reported (default 3)                      (env BENCH_RUNS)
   --where LIST  locations: shm,disk (default both)                       (env BENCH_WHERE)
   --keep        keep the test files (default: removed at the end)
+  --only REGEX  accepted for bench/all.js and ignored: both rotations are needed for the ratio
   --help`
 
 function parseArgs(argv) {
@@ -45,6 +46,7 @@ function parseArgs(argv) {
     else if (name === '--runs') o.runs = Number(value())
     else if (name === '--where') o.where = value().split(',')
     else if (name === '--keep') o.keep = true
+    else if (name === '--only') value()
     else if (name === '--help' || name === '-h') {
       console.log(USAGE)
       process.exit(0)
