@@ -11,6 +11,8 @@
 //   stream-decrypt filesec createDecryptStream in a pipeline, 1 MiB reads/writes   identity=<key file>
 //   gcm-encrypt    crypto.createCipheriv('aes-256-gcm') pipeline, 1 MiB  key=<hex> iv=<hex> (tag -> <output>.tag)
 //   gcm-decrypt    crypto.createDecipheriv('aes-256-gcm') pipeline, 1 MiB key=<hex> iv=<hex> (tag <- <input>.tag)
+//   file-rotate    filesec rotateFile of <input> in place (<output> unused)  identity=<key file> to=<age1…>
+//                  rekey=true|false durable=true|false [expect=in-place|copy|rewrite: fail on another commit]
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -50,6 +52,16 @@ async function main() {
         filesec.createDecryptStream({ identity: { path: args.identity } }),
         fs.createWriteStream(output, { highWaterMark: MiB }),
       ),
+    'file-rotate': async () => {
+      const r = await filesec.rotateFile(input, {
+        identity: { path: args.identity },
+        to: args.to,
+        rekey: args.rekey === 'true',
+        durable: args.durable !== 'false',
+        ...(args.threads ? { threads: Number(args.threads) } : {}),
+      })
+      if (args.expect && r.commit !== args.expect) throw new Error(`expected a ${args.expect} commit, got ${r.commit}`)
+    },
     'gcm-encrypt': async () => {
       const cipher = crypto.createCipheriv('aes-256-gcm', Buffer.from(args.key, 'hex'), Buffer.from(args.iv, 'hex'))
       await pipeline(fs.createReadStream(input, { highWaterMark: MiB }), cipher, fs.createWriteStream(output, { highWaterMark: MiB }))

@@ -24,6 +24,38 @@ declare namespace binding {
     destroy(): void
   }
 
+  /**
+   * The key every recipient stanza of one .fsec file wraps, for header-only rotation. Never
+   * readable from JS; only fsec.reseal() with a header of the same file accepts it.
+   */
+  export interface FileKey {
+    /** Drops this handle's reference to the key now (it is wiped when the last user is done). */
+    destroy(): void
+  }
+
+  export interface ResealOptions {
+    /** Indices of old stanzas to copy verbatim (key recipients only; not scrypt, not reserved space). */
+    keep: number[]
+    /** New recipients, wrapped after the kept stanzas. */
+    recipients: Key[]
+    /** A new passphrase (then keep and recipients must be empty). */
+    passphrase: Buffer | null
+    workFactor: number
+    /** The new metadata plaintext (JSON). */
+    metadata: Buffer
+    /** Header size to reach with reserved space (the old size, to rewrite in place); 0 for the 1024 rule. */
+    targetSize: number
+  }
+
+  /** What identifies the file read, as given by fs.stat(path, { bigint: true }). */
+  export interface FileIdentity {
+    dev: bigint
+    ino: bigint
+    size: number
+    mtimeNs: bigint
+    ctimeNs: bigint
+  }
+
   export interface Sealer {
     update(data: Buffer): Buffer
     final(): Buffer
@@ -62,7 +94,7 @@ declare namespace binding {
   }
 
   export interface FsecStanzaInfo {
-    type: 'rsa-oaep-sha256' | 'x25519' | 'scrypt' | 'unknown'
+    type: 'rsa-oaep-sha256' | 'x25519' | 'scrypt' | 'reserved' | 'unknown'
     typeId: number
     bodySize: number
     fingerprint?: string
@@ -124,6 +156,22 @@ declare namespace binding {
       parse(headerBytes: Buffer): FsecHeaderInfo
       seal(recipients: Key[], passphrase: Buffer | null, workFactor: number, metadata: Buffer): Promise<{ header: Buffer; payloadKey: PayloadKey }>
       open(headerBytes: Buffer, identities: Key[], passphrase: Buffer | null, maxWorkFactor: number): Promise<{ payloadKey: PayloadKey; metadata: Buffer; stanzaIndex: number }>
+      /** Like open(), and also the file key itself (as an opaque handle) for reseal(). */
+      openFileKey(headerBytes: Buffer, identities: Key[], passphrase: Buffer | null, maxWorkFactor: number): Promise<{ fileKey: FileKey; payloadKey: PayloadKey; metadata: Buffer; stanzaIndex: number }>
+      /** A new header around the same file key and file id (header-only rotation). */
+      reseal(oldHeaderBytes: Buffer, fileKey: FileKey, options: ResealOptions): Promise<Buffer>
+    }
+
+    /** Committing a header-only rotation (src/core/header_commit.h). */
+    rotation: {
+      /** Rewrites the header in place behind a rotation journal (same header size). */
+      commitInPlace(path: string, journalPath: string, identity: FileIdentity, oldHeader: Buffer, newHeader: Buffer, durable: boolean): Promise<void>
+      /** New header + the payload copied (copy_file_range) to tempPath, renamed over path; resolves to the new size. */
+      commitCopy(path: string, tempPath: string, identity: FileIdentity, oldHeader: Buffer, newHeader: Buffer, durable: boolean): { promise: Promise<number>; abort(): void }
+      /** Completes an interrupted in-place rewrite; false when there is no journal. */
+      recover(path: string, journalPath: string, durable: boolean): Promise<boolean>
+      /** Writes a rotation journal on its own (used by tests to reproduce a crash). Not public API. */
+      writeJournal(journalPath: string, oldHeader: Buffer, newHeader: Buffer, durable: boolean): Promise<void>
     }
 
     Sealer: new (payloadKey: PayloadKey) => Sealer

@@ -13,18 +13,18 @@ import { Interrupts } from './cli/interrupt'
 import { keygen } from './cli/keygen'
 import { Output } from './cli/output'
 import { pad, unpad } from './cli/pad'
+import { rotate } from './cli/rotate'
 import { status } from './cli/status'
 import { versions } from './index'
 
 type Command = (args: string[], ctx: Context) => Promise<void>
 
-const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect, pad, unpad, destroy, status }
+const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect, rotate, pad, unpad, destroy, status }
 
 /** The command names, for usage messages. */
 function commandList(): string {
   return Object.keys(COMMANDS).join(', ')
 }
-
 /** Global flags before the first non-option word (they may also follow the command). */
 function wants(args: readonly string[], ...names: string[]): boolean {
   const end = args.indexOf('--')

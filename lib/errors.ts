@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'FSEC_PADDING_INVALID'
   | 'FSEC_DESTROY_FAILED'
   | 'FSEC_UNSAFE_LOCATION'
+  | 'FSEC_ROTATION_INTERRUPTED'
+  | 'FSEC_ROTATION_JOURNAL_INVALID'
 
 export class FilesecError extends Error {
   readonly code: ErrorCode
@@ -151,6 +153,14 @@ export class DestroyAbortedError extends AbortError {
   }
 }
 
+/**
+ * A header rotation left its journal beside the file (FSEC_ROTATION_INTERRUPTED: finish it with
+ * recoverRotation() or `filesec rotate --recover FILE`), or the journal cannot be used
+ * (FSEC_ROTATION_JOURNAL_INVALID: it was not applied).
+ */
+export class RotationError extends FileError {}
+export class RotationInterruptedError extends RotationError {}
+
 type ErrorClass = new (code: ErrorCode, message: string) => FilesecError
 
 const classes: Record<ErrorCode, ErrorClass> = {
@@ -184,6 +194,8 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_DESTROY_FAILED: FilesecError,
   // Raised by lib/decrypt.ts, never by the native addon.
   FSEC_UNSAFE_LOCATION: FilesecError,
+  FSEC_ROTATION_INTERRUPTED: RotationInterruptedError,
+  FSEC_ROTATION_JOURNAL_INVALID: RotationError,
 }
 
 /** Turns an error from the native addon (an Error with `code`) into its FilesecError class. */

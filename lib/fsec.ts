@@ -1,11 +1,12 @@
 // The .fsec v1 container as seen from TypeScript: reading the header from a file or a stream
 // prefix, and describing its public part (no key needed).
 import type { FileHandle } from 'node:fs/promises'
-import { open } from 'node:fs/promises'
+import { lstat, open } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
-import { NotEncryptedError, TruncatedError, fromFs, nativeSync } from './errors'
+import { NotEncryptedError, RotationInterruptedError, TruncatedError, fromFs, nativeSync } from './errors'
 import { native, type FsecHeaderInfo } from './native'
+import { rotationJournalPath } from './paths'
 
 export const FSEC_MAGIC = Buffer.from('filesec', 'latin1')
 /** Bytes needed to learn a header's size. */
@@ -49,7 +50,28 @@ export async function openForReading(path: string): Promise<FileHandle> {
   }
 }
 
+/**
+ * Refuses a file whose header rotation was interrupted: its header may be half old, half new
+ * until the rotation journal beside it has been applied.
+ */
+export async function assertNoInterruptedRotation(path: string): Promise<void> {
+  const journal = rotationJournalPath(resolve(path))
+  try {
+    await lstat(journal)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw fromFs(e, journal)
+  }
+  throw new RotationInterruptedError(
+    'FSEC_ROTATION_INTERRUPTED',
+    `a header rotation of ${resolve(path)} was interrupted (or is running): its journal ${journal} is still there. ` +
+      `Finish it with \`filesec rotate --recover ${resolve(path)}\` (recoverRotation() in the API).`,
+    { path: resolve(path) },
+  )
+}
+
 export async function readHeader(path: string): Promise<{ header: Buffer; fileSize: number }> {
+  await assertNoInterruptedRotation(path)
   const handle = await openForReading(path)
   try {
     const st = await handle.stat()
@@ -88,13 +110,15 @@ export interface InspectResult {
   recipients: RecipientInfo[]
 }
 
+/** The recipients a header lists (its reserved space is not one). */
 export function recipientsOf(info: FsecHeaderInfo): RecipientInfo[] {
-  return info.stanzas.map((s) => {
+  return info.stanzas.flatMap((s) => {
+    if (s.type === 'reserved') return []
     const r: RecipientInfo = { type: s.type }
     if (s.fingerprint !== undefined) r.fingerprint = s.fingerprint
     if (s.rsaBits !== undefined) r.rsaBits = s.rsaBits
     if (s.workFactor !== undefined) r.workFactor = s.workFactor
-    return r
+    return [r]
   })
 }
 

@@ -15,6 +15,7 @@ export { type InspectResult, type RecipientInfo } from './fsec'
 export { inspect, type InspectOptions, type InspectWithMetadataResult } from './inspect'
 export { verifyEncryptedFile, type VerifyOptions, type VerifyResult } from './verify'
 export { type PadOption, paddingFor, padmeLength } from './padding'
+export { recoverRotation, type RecoverResult, rotateFile, type RotateOptions, type RotateResult } from './rotate'
 export {
   generateKeyPair,
   type GenerateKeyPairOptions,
@@ -30,6 +31,7 @@ export {
   writePublicKey,
 } from './keys'
 export type { FileMetadata, MetadataOptions } from './metadata'
+export type { RotationRecord } from './metadata'
 export type { PassphraseSource } from './passphrase'
 export type { Progress, RunOptions } from './options'
 export * from './errors'

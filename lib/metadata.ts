@@ -8,6 +8,26 @@ import { ArgumentError, HeaderError } from './errors'
 
 export const METADATA_VERSION = 1
 export const NOTE_MAX_BYTES = 1024
+/** The sealed metadata's size limit (docs/FORMAT.md section 2.3). */
+export const METADATA_MAX_BYTES = 64 * 1024
+/** Rotation history: entries kept (the oldest go first), and fingerprints listed per side of one entry. */
+export const MAX_ROTATION_ENTRIES = 100
+export const MAX_LISTED_RECIPIENTS = 64
+
+/** One header rotation, as recorded in the sealed metadata. */
+export interface RotationRecord {
+  /** When, ISO 8601 UTC. */
+  at: string
+  /** Who could open the file before: key fingerprints, or `'passphrase'`. */
+  from: string[]
+  /** Who can open it after. */
+  to: string[]
+  /** Set when a list was cut to its first 64 entries: the full number of recipients. */
+  fromCount?: number
+  toCount?: number
+  /** True when the payload was re-encrypted under a fresh file key. */
+  rekeyed: boolean
+}
 
 export interface FileMetadata {
   /** Metadata schema version. */
@@ -26,6 +46,10 @@ export interface FileMetadata {
   note?: string
   /** Zero bytes appended to the plaintext before encryption (removed on decryption). */
   padding: number
+  /** Header rotations, oldest first (at most 100; see rotationsDropped). */
+  rotations?: RotationRecord[]
+  /** How many of the oldest rotation entries were dropped to stay within the bounds. */
+  rotationsDropped?: number
 }
 
 export interface MetadataOptions {
@@ -126,5 +150,82 @@ export function decodeMetadata(bytes: Buffer): FileMetadata {
   if (r.note !== undefined) (typeof r.note === 'string' ? (m.note = r.note) : bad('note'))
   if (r.padding !== undefined) (isCount(r.padding) ? (m.padding = r.padding) : bad('padding'))
   if (m.size !== undefined && m.padding > m.size) bad('padding')
+  if (r.rotations !== undefined) m.rotations = decodeRotations(r.rotations, bad)
+  if (r.rotationsDropped !== undefined) {
+    isCount(r.rotationsDropped) ? (m.rotationsDropped = r.rotationsDropped) : bad('rotationsDropped')
+  }
   return m
+}
+
+function decodeRotations(raw: unknown, bad: (what: string) => never): RotationRecord[] {
+  if (!Array.isArray(raw)) return bad('rotations')
+  const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0
+  // The labels are not checked against a vocabulary: a later writer may record kinds of
+  // recipients this version does not know, and that must not stop the file from opening.
+  const isLabels = (x: unknown): x is string[] =>
+    Array.isArray(x) && x.every((s) => typeof s === 'string' && s.length > 0 && s.length <= 128)
+  return raw.map((e: unknown) => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return bad('rotation entry')
+    const r = e as Record<string, unknown>
+    if (typeof r.at !== 'string' || Number.isNaN(Date.parse(r.at))) bad('rotation time')
+    if (!isLabels(r.from) || !isLabels(r.to)) bad('rotation recipients')
+    if (typeof r.rekeyed !== 'boolean') bad('rotation rekeyed flag')
+    const record: RotationRecord = { at: r.at as string, from: r.from as string[], to: r.to as string[], rekeyed: r.rekeyed as boolean }
+    for (const k of ['fromCount', 'toCount'] as const) {
+      if (r[k] !== undefined) (isCount(r[k]) ? (record[k] = r[k]) : bad(`rotation ${k}`))
+    }
+    return record
+  })
+}
+
+/** A rotation to record: who could open the file before and after. */
+export interface RotationEntry {
+  at: Date
+  from: string[]
+  to: string[]
+  rekeyed: boolean
+}
+
+/**
+ * The metadata of a rotated file: the old metadata JSON (fields unknown to this version kept as
+ * they are) with the rotation appended to its history and `changes` applied. The history keeps
+ * the newest 100 entries, and drops the oldest further while the metadata would exceed 64 KiB;
+ * `rotationsDropped` counts every entry dropped.
+ */
+export function withRotation(oldMetadata: Buffer, entry: RotationEntry, changes: { size?: number; padding?: number } = {}): Buffer {
+  decodeMetadata(oldMetadata)
+  const raw = JSON.parse(oldMetadata.toString('utf8')) as Record<string, unknown>
+  const history: RotationRecord[] = Array.isArray(raw.rotations) ? [...(raw.rotations as RotationRecord[])] : []
+  let dropped = typeof raw.rotationsDropped === 'number' ? raw.rotationsDropped : 0
+  history.push(rotationRecord(entry))
+  while (history.length > MAX_ROTATION_ENTRIES) {
+    history.shift()
+    dropped++
+  }
+  const encode = (): Buffer => {
+    const m: Record<string, unknown> = { ...raw, ...changes, rotations: history }
+    if (dropped > 0) m.rotationsDropped = dropped
+    return Buffer.from(JSON.stringify(m), 'utf8')
+  }
+  let out = encode()
+  while (out.length > METADATA_MAX_BYTES && history.length > 1) {
+    out.fill(0)
+    history.shift()
+    dropped++
+    out = encode()
+  }
+  if (out.length > METADATA_MAX_BYTES) throw new ArgumentError('the metadata would exceed 64 KiB')
+  return out
+}
+
+function rotationRecord(entry: RotationEntry): RotationRecord {
+  const record: RotationRecord = {
+    at: entry.at.toISOString(),
+    from: entry.from.slice(0, MAX_LISTED_RECIPIENTS),
+    to: entry.to.slice(0, MAX_LISTED_RECIPIENTS),
+    rekeyed: entry.rekeyed,
+  }
+  if (entry.from.length > MAX_LISTED_RECIPIENTS) record.fromCount = entry.from.length
+  if (entry.to.length > MAX_LISTED_RECIPIENTS) record.toCount = entry.to.length
+  return record
 }

@@ -15,6 +15,14 @@ export function tempPathFor(output: string): string {
   return join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`)
 }
 
+/** Suffix of the journal an in-place header rotation keeps beside the file while it runs. */
+export const ROTATION_JOURNAL_SUFFIX = '.fsec-rotate'
+
+/** The rotation journal of an encrypted file: `.<name>.fsec-rotate` in the same folder. */
+export function rotationJournalPath(file: string): string {
+  return join(dirname(file), `.${basename(file)}${ROTATION_JOURNAL_SUFFIX}`)
+}
+
 export function defaultEncryptedPath(input: string): string {
   return resolve(input + ENCRYPTED_EXTENSION)
 }

@@ -52,6 +52,9 @@ export function layoutOf(file: Buffer): Layout {
         p = add(`stanza ${i} RSA-OAEP ciphertext`, p, len - 32)
       }
       stanzas.push({ type, start, end: p, fingerprint })
+    } else if (type === 255) {
+      p = add(`stanza ${i} reserved space`, p, len)
+      stanzas.push({ type, start, end: p })
     } else {
       p = add(`stanza ${i} body`, p, len)
       stanzas.push({ type, start, end: p })

@@ -32,6 +32,7 @@ export const COMMON_OPTIONS: OptionSpecs = {
 /** Options that would put a secret on the command line (visible in `ps` and shell history). */
 const SECRET_OPTIONS = new Set([
   'passphrase', 'password', 'pass', 'passwd', 'pw', 'secret', 'key-passphrase', 'identity-passphrase',
+  'new-passphrase',
 ])
 
 export const PASSPHRASE_ON_COMMAND_LINE =

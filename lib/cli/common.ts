@@ -40,22 +40,25 @@ export const PASSPHRASE_OPTIONS: OptionSpecs = {
 /**
  * The passphrase named by --passphrase-file / --passphrase-env, if any. Checked here so that
  * error messages do not repeat the value (in case someone typed the passphrase itself there).
+ * `prefix` names another pair of options (`new-` for --new-passphrase-file / -env).
  */
-export async function passphraseOption(values: Values, command: string): Promise<PassphraseSource | undefined> {
-  const file = str(values, 'passphrase-file')
-  const env = str(values, 'passphrase-env')
+export async function passphraseOption(values: Values, command: string, prefix = ''): Promise<PassphraseSource | undefined> {
+  const fileOption = `--${prefix}passphrase-file`
+  const envOption = `--${prefix}passphrase-env`
+  const file = str(values, `${prefix}passphrase-file`)
+  const env = str(values, `${prefix}passphrase-env`)
   if (file !== undefined && env !== undefined) {
-    throw new UsageError('give --passphrase-file or --passphrase-env, not both', command)
+    throw new UsageError(`give ${fileOption} or ${envOption}, not both`, command)
   }
   if (file !== undefined) {
-    if (file === '') throw new UsageError('--passphrase-file needs a file name', command)
+    if (file === '') throw new UsageError(`${fileOption} needs a file name`, command)
     try {
       const st = await stat(file)
-      if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', 'the --passphrase-file is not a regular file')
+      if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `the ${fileOption} is not a regular file`)
     } catch (e) {
       if (e instanceof FileError) throw e
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new FileNotFoundError('FSEC_FILE_NOT_FOUND', 'the file given with --passphrase-file does not exist')
+        throw new FileNotFoundError('FSEC_FILE_NOT_FOUND', `the file given with ${fileOption} does not exist`)
       }
       throw fromFs(e, resolve(file))
     }
@@ -64,7 +67,7 @@ export async function passphraseOption(values: Values, command: string): Promise
   if (env !== undefined) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env) || process.env[env] === undefined) {
       throw new UsageError(
-        '--passphrase-env takes the NAME of an environment variable that is set (not the passphrase itself)',
+        `${envOption} takes the NAME of an environment variable that is set (not the passphrase itself)`,
         command,
       )
     }

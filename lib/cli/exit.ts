@@ -28,7 +28,10 @@ export const EXIT = {
   KEY: 5,
   /** The file cannot be opened: no given identity is a recipient, or the passphrase is wrong. */
   CANNOT_OPEN: 6,
-  /** The encrypted file is damaged or not one: tampered, truncated, not encrypted, unsupported version. */
+  /**
+   * The encrypted file is damaged or not one: tampered, truncated, not encrypted, unsupported
+   * version; or a header rotation of it was interrupted (or its journal is unusable).
+   */
   DAMAGED: 7,
   /** pad: the size is too small to hide the file's length; unpad: the file is not padded. */
   PADDING: 8,
@@ -67,6 +70,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_PADDING_INVALID: EXIT.DAMAGED,
   FSEC_DESTROY_FAILED: EXIT.DESTROY_FAILED,
   FSEC_UNSAFE_LOCATION: EXIT.FILE,
+  FSEC_ROTATION_INTERRUPTED: EXIT.DAMAGED,
+  FSEC_ROTATION_JOURNAL_INVALID: EXIT.DAMAGED,
 }
 
 /** The exit status for an error thrown by a command. */

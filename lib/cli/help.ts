@@ -11,7 +11,8 @@ export const EXIT_STATUS_HELP = `Exit status:
        private key is needed, wrong key passphrase
   6    cannot open: none of the identities is a recipient, or wrong passphrase
   7    damaged or not encrypted: tampered, truncated, not a .fsec file,
-       unsupported format version
+       unsupported format version; an interrupted rotation (see
+       'filesec rotate --recover')
   8    padding: pad size too small to hide the file's length, or unpad of a
        file that is not padded
   9    destroy failed part-way: the message says what was done and where the
@@ -42,6 +43,9 @@ Usage:
   filesec unpad   FILE [--lenient]
   filesec destroy FILE [--passes N] [--no-remove] [--yes]
   filesec status  FILE
+  filesec rotate  FILE (-i IDENTITY... | [--passphrase-file F])
+                  (-r KEY... | --add KEY | --remove KEY | -p) [--rekey [--pad P]]
+  filesec rotate  FILE --recover
   filesec help [COMMAND]
   filesec --version
 
@@ -54,6 +58,7 @@ Commands:
   unpad     remove that padding
   destroy   overwrite a file in place and remove it (secure deletion)
   status    where a file lives: links, version control, cloud sync, medium
+  rotate    change who can open a .fsec file, in place (header only, or --rekey)
 
 Run 'filesec COMMAND --help' for a command's options.
 
@@ -260,6 +265,60 @@ ${COMMON}
 ${EXIT_STATUS_HELP}
 `
 
+export const ROTATE_HELP = `Usage: filesec rotate FILE -i IDENTITY... NEW_RECIPIENTS [options]
+       filesec rotate FILE [--passphrase-file F | --passphrase-env VAR]
+                      NEW_RECIPIENTS [options]
+       filesec rotate FILE --recover
+
+Changes who can open FILE, in place. By default only the header is rewritten:
+the file key is unwrapped with the old identity and wrapped for the new
+recipients, and the payload is not touched (any file size takes the same
+time). With --rekey the payload is re-encrypted under a fresh file key
+instead. A failed rotation leaves FILE as it was. The encrypted metadata
+records every rotation.
+
+Old side (as for decrypt):
+  -i, --identity PATH     a private key file that opens FILE now; may be
+                          repeated
+      --passphrase-file F   with -i: the passphrase of protected identity
+                          files; without -i: the passphrase of FILE
+      --passphrase-env VAR  the same, from environment variable VAR
+
+New side (NEW_RECIPIENTS, one kind of change):
+  -r, --recipient KEY     replace every recipient with these keys: age1… or
+      --to KEY            ssh-rsa … text, or a key file; may be repeated
+  -R, --recipients-file F   the same, from a recipients file; may be repeated
+      --add KEY           add a recipient; may be repeated
+      --remove KEY        remove a recipient, given by its key (text or file)
+                          or its fingerprint (64 hex digits); may be repeated
+  -p, --use-passphrase    make a new passphrase the only recipient (asked
+                          twice on the terminal)
+      --new-passphrase-file F   read the new passphrase from file F
+                          (implies -p)
+      --new-passphrase-env VAR  read it from environment variable VAR
+                          (implies -p)
+      --work-factor N     scrypt work factor log2(N) for -p (default 18,
+                          10 to 22)
+
+Other options:
+      --rekey             re-encrypt the payload under a fresh file key
+                          (needs -r/--to/-R or -p): the only way to revoke a
+                          removed recipient who may have kept the file key
+      --pad P             with --rekey, the new padding: padme, none, or a
+                          bucket size in bytes (default: kept as it is)
+      --recover           finish an interrupted rotation of FILE from the
+                          journal it left beside it (.FILE.fsec-rotate)
+
+Header only, the file is rewritten in place when its new header fits the room
+reserved in the old one, else copied once with the new header. A protected
+private key given as a recipient, or with -i, is asked for its passphrase on
+the terminal.
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
 export const HELP: Record<string, string> = {
   keygen: KEYGEN_HELP,
   encrypt: ENCRYPT_HELP,
@@ -269,4 +328,5 @@ export const HELP: Record<string, string> = {
   unpad: UNPAD_HELP,
   destroy: DESTROY_HELP,
   status: STATUS_HELP,
+  rotate: ROTATE_HELP,
 }

@@ -35,6 +35,8 @@ inline constexpr const char* kInternal = "FSEC_INTERNAL";
 inline constexpr const char* kPaddingInvalid = "FSEC_PADDING_INVALID";
 // Raised by lib/destroy.ts (with the partial report) when a destroy stops part-way.
 inline constexpr const char* kDestroyFailed = "FSEC_DESTROY_FAILED";
+inline constexpr const char* kRotationInterrupted = "FSEC_ROTATION_INTERRUPTED";
+inline constexpr const char* kRotationJournalInvalid = "FSEC_ROTATION_JOURNAL_INVALID";
 }  // namespace code
 
 class Error : public std::exception {

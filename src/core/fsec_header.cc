@@ -1,5 +1,6 @@
 #include "fsec_header.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "error.h"
@@ -99,19 +100,51 @@ Stanza wrap_for_passphrase(const PassphraseRecipient& p, ByteView file_key) {
   return s;
 }
 
+// Whether a header whose other fields take `content` bytes gets a reserved-space stanza, and
+// the length of its body.
+struct Room {
+  bool present = false;
+  size_t body = 0;
+};
+
+// The reserved space brings the header to `target` bytes when one stanza can (it needs 3
+// bytes at least and holds 65,535 at most). Otherwise, as for a new header: the smallest
+// multiple of 1024 that leaves at least 512 bytes of room, capped at the 1 MiB limit. A
+// passphrase header gets none (a scrypt stanza must be alone), nor does one with no room left.
+Room room_for(const std::vector<Stanza>& stanzas, size_t content, uint32_t target) {
+  bool passphrase = stanzas.size() == 1 && stanzas[0].type == kStanzaScrypt;
+  if (passphrase || stanzas.size() >= 0xffff || content + 3 > kMaxHeaderSize) return {};
+  if (target != 0) {
+    if (target == content) return {};
+    if (target >= content + 3 && target - content - 3 <= 0xffff) return {true, target - content - 3};
+  }
+  size_t rounded = (content + 3 + kMinHeaderRoom + kHeaderGranule - 1) / kHeaderGranule * kHeaderGranule;
+  rounded = std::min<size_t>(rounded, kMaxHeaderSize);
+  return {true, rounded - content - 3};
+}
+
 std::vector<uint8_t> assemble(const uint8_t prefix[kPrefixSize], const std::vector<Stanza>& stanzas,
-                              ByteView file_key, ByteView metadata) {
+                              ByteView file_key, ByteView metadata, uint32_t target_size) {
   if (stanzas.empty()) fail(code::kInvalidArgument, "at least one recipient is required");
   if (stanzas.size() > 0xffff) fail(code::kInvalidArgument, "too many recipients");
   if (metadata.size > kMaxMetadataSize) fail(code::kInvalidArgument, "metadata is larger than 64 KiB");
 
+  size_t content = kFixedSize + 12 + 4 + metadata.size + crypto::kAeadTagSize + kMacSize;
+  for (const Stanza& s : stanzas) content += 3 + s.body.size();
+  Room room = room_for(stanzas, content, target_size);
+
   std::vector<uint8_t> out(prefix, prefix + kPrefixSize);
   put_u32(out, 0);  // header size, patched below
-  put_u16(out, static_cast<uint16_t>(stanzas.size()));
+  put_u16(out, static_cast<uint16_t>(stanzas.size() + (room.present ? 1 : 0)));
   for (const Stanza& s : stanzas) {
     out.push_back(s.type);
     put_u16(out, static_cast<uint16_t>(s.body.size()));
     out.insert(out.end(), s.body.begin(), s.body.end());
+  }
+  if (room.present) {
+    out.push_back(kStanzaReserved);
+    put_u16(out, static_cast<uint16_t>(room.body));
+    out.insert(out.end(), room.body, 0);
   }
   uint8_t nonce[12];
   crypto::random_bytes(nonce, sizeof nonce);
@@ -131,6 +164,13 @@ std::vector<uint8_t> assemble(const uint8_t prefix[kPrefixSize], const std::vect
   crypto::hmac_sha256(mac_key, ByteView::of(out), mac);
   out.insert(out.end(), mac, mac + kMacSize);
   return out;
+}
+
+bool mac_matches(const Header& header, ByteView header_bytes, ByteView file_key) {
+  SecureBuffer mac_key = derive(file_key, kMacInfo);
+  uint8_t mac[kMacSize];
+  crypto::hmac_sha256(mac_key, ByteView(header_bytes.data, header.size - kMacSize), mac);
+  return crypto::equal_ct(ByteView(mac, kMacSize), ByteView(header.mac, kMacSize));
 }
 
 std::vector<Stanza> make_stanzas(const std::vector<std::shared_ptr<keys::Key>>& recipients,
@@ -239,7 +279,7 @@ Header parse(ByteView bytes) {
         has_scrypt = true;
         break;
       default:
-        break;  // unknown stanza types are skipped (they are covered by the MAC)
+        break;  // reserved space and unknown stanza types are skipped (they are covered by the MAC)
     }
     if (s.type == kStanzaRsaOaep || s.type == kStanzaX25519) {
       s.has_fingerprint = true;
@@ -248,6 +288,9 @@ Header parse(ByteView bytes) {
     h.stanzas.push_back(std::move(s));
   }
   if (has_scrypt && count != 1) invalid("a passphrase stanza must be the only stanza");
+  bool has_recipient = false;
+  for (const Stanza& s : h.stanzas) has_recipient = has_recipient || s.type != kStanzaReserved;
+  if (!has_recipient) invalid("no recipient stanzas, only reserved space");
   if (end - p < 16) invalid("metadata block runs past the header");
   std::memcpy(h.metadata_nonce, p, 12);
   uint32_t sealed_len = get_u32(p + 12);
@@ -272,20 +315,46 @@ SealResult seal(const std::vector<std::shared_ptr<keys::Key>>& recipients, const
   prefix[8] = kSuiteCobblestone256;
   prefix[9] = 0;
   crypto::random_bytes(prefix + 10, kFileIdSize);
-  r.header = assemble(prefix, make_stanzas(recipients, passphrase, r.file_key), r.file_key, metadata);
+  r.header = assemble(prefix, make_stanzas(recipients, passphrase, r.file_key), r.file_key, metadata, 0);
   return r;
 }
 
-std::vector<uint8_t> reseal(const Header& old_header, ByteView file_key,
-                            const std::vector<std::shared_ptr<keys::Key>>& recipients,
-                            const PassphraseRecipient* passphrase, ByteView metadata) {
+std::vector<uint8_t> reseal(const Header& old_header, ByteView old_header_bytes, ByteView file_key,
+                            const ResealRequest& request) {
+  if (file_key.size != kFileKeySize || old_header_bytes.size < old_header.size ||
+      !mac_matches(old_header, old_header_bytes, file_key)) {
+    fail(code::kInvalidArgument, "the file key does not belong to this header");
+  }
+  std::vector<Stanza> stanzas;
+  for (size_t i = 0; i < request.keep.size(); ++i) {
+    size_t index = request.keep[i];
+    if (index >= old_header.stanzas.size()) fail(code::kInvalidArgument, "a kept stanza index is out of range");
+    for (size_t j = 0; j < i; ++j) {
+      if (request.keep[j] == index) fail(code::kInvalidArgument, "a stanza is kept twice");
+    }
+    const Stanza& s = old_header.stanzas[index];
+    if (s.type == kStanzaScrypt || s.type == kStanzaReserved) {
+      fail(code::kInvalidArgument, "only key recipient stanzas can be kept (not a passphrase or reserved space)");
+    }
+    stanzas.push_back(s);
+  }
+  if (request.passphrase != nullptr && !stanzas.empty()) {
+    fail(code::kInvalidArgument, "a passphrase must be the only recipient of a file");
+  }
+  // Checked before any wrapping: an RSA encryption per new recipient is not free.
+  for (const auto& key : request.recipients) {
+    for (const Stanza& s : stanzas) {
+      if (s.has_fingerprint && s.fingerprint == key->fingerprint()) {
+        fail(code::kInvalidArgument, "the key " + keys::fingerprint_hex(s.fingerprint) + " is already a recipient");
+      }
+    }
+  }
+  std::vector<Stanza> added = make_stanzas(request.recipients, request.passphrase, file_key);
+  stanzas.insert(stanzas.end(), std::make_move_iterator(added.begin()), std::make_move_iterator(added.end()));
+
   uint8_t prefix[kPrefixSize];
-  std::memcpy(prefix, kMagic, kMagicSize);
-  prefix[7] = old_header.version;
-  prefix[8] = old_header.suite;
-  prefix[9] = old_header.flags;
-  std::memcpy(prefix + 10, old_header.file_id, kFileIdSize);
-  return assemble(prefix, make_stanzas(recipients, passphrase, file_key), file_key, metadata);
+  std::memcpy(prefix, old_header_bytes.data, kPrefixSize);
+  return assemble(prefix, stanzas, file_key, request.metadata, request.target_size);
 }
 
 OpenResult open(const Header& header, ByteView header_bytes, const std::vector<std::shared_ptr<keys::Key>>& identities,
@@ -343,7 +412,8 @@ OpenResult open(const Header& header, ByteView header_bytes, const std::vector<s
     }
     if (!unwrapped) {
       for (const Stanza& s : header.stanzas) {
-        if (s.type != kStanzaRsaOaep && s.type != kStanzaX25519) {
+        // Reserved space is no recipient: a file with none we know is still "no matching recipient".
+        if (s.type != kStanzaRsaOaep && s.type != kStanzaX25519 && s.type != kStanzaReserved) {
           invalid("stanza type " + std::to_string(s.type) +
                   " is not supported by this version of filesec, and no supported stanza matches the given keys");
         }
@@ -356,10 +426,7 @@ OpenResult open(const Header& header, ByteView header_bytes, const std::vector<s
     }
   }
 
-  SecureBuffer mac_key = derive(r.file_key, kMacInfo);
-  uint8_t mac[kMacSize];
-  crypto::hmac_sha256(mac_key, ByteView(header_bytes.data, header.size - kMacSize), mac);
-  if (!crypto::equal_ct(ByteView(mac, kMacSize), ByteView(header.mac, kMacSize))) {
+  if (!mac_matches(header, header_bytes, r.file_key)) {
     fail(code::kHeaderTampered, "the header was modified: its MAC does not verify");
   }
   SecureBuffer metadata_key = derive(r.file_key, kMetadataInfo);

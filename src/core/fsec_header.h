@@ -10,7 +10,8 @@
 //   10      16    file id (random)            -- bytes 0..25: the immutable prefix
 //   26      4     header size H, big-endian (the payload starts at offset H)
 //   30      2     stanza count N, big-endian
-//   32      …     N stanzas: type (1), body length (2, BE), body
+//   32      …     N stanzas: type (1), body length (2, BE), body; the last one usually a
+//                 reserved-space stanza (type 255, zero bytes) that rounds H up to 1024
 //           12    metadata nonce
 //           4     sealed metadata length L, big-endian
 //           L     sealed metadata (AES-256-GCM, tag included)
@@ -18,6 +19,8 @@
 //
 // The immutable prefix never changes when recipients are rotated, and it is the context of the
 // payload's key derivation, so a payload stays bound to its file id across header rewrites.
+// The reserved space lets a rotation write a header of the same size over the old one in
+// place, so rotating recipients never has to move the payload.
 #pragma once
 
 #include <memory>
@@ -40,11 +43,16 @@ constexpr size_t kMacSize = 32;
 constexpr uint32_t kMaxHeaderSize = 1u << 20;
 constexpr size_t kMaxMetadataSize = 64 * 1024;
 constexpr size_t kFileKeySize = 32;
+// New headers (except passphrase headers) are padded with reserved space to a multiple of this,
+// with at least kMinHeaderRoom bytes of room: enough for a few rotations in place, each of which
+// adds an entry to the sealed rotation history.
+constexpr uint32_t kHeaderGranule = 1024;
+constexpr uint32_t kMinHeaderRoom = 512;
 
 constexpr unsigned kDefaultScryptLogN = 18;
 constexpr unsigned kMaxScryptLogN = 22;
 
-enum StanzaType : uint8_t { kStanzaRsaOaep = 1, kStanzaX25519 = 2, kStanzaScrypt = 3 };
+enum StanzaType : uint8_t { kStanzaRsaOaep = 1, kStanzaX25519 = 2, kStanzaScrypt = 3, kStanzaReserved = 255 };
 
 struct Stanza {
   uint8_t type = 0;
@@ -90,10 +98,23 @@ struct SealResult {
 SealResult seal(const std::vector<std::shared_ptr<keys::Key>>& recipients, const PassphraseRecipient* passphrase,
                 ByteView metadata);
 
-// Rebuilds a header around an existing file key and file id (header-only rotation).
-std::vector<uint8_t> reseal(const Header& old_header, ByteView file_key,
-                            const std::vector<std::shared_ptr<keys::Key>>& recipients,
-                            const PassphraseRecipient* passphrase, ByteView metadata);
+struct ResealRequest {
+  // Indices of old stanzas copied verbatim (they wrap the same file key): recipient stanzas of
+  // any type except scrypt and reserved space. They come first, in the old order.
+  std::vector<size_t> keep;
+  // New recipients, wrapped after the kept stanzas; or a passphrase (then nothing is kept).
+  std::vector<std::shared_ptr<keys::Key>> recipients;
+  const PassphraseRecipient* passphrase = nullptr;
+  ByteView metadata;
+  // The header size wanted (the old one, for an in-place rewrite), reached by sizing the
+  // reserved space. 0, or a size that cannot be reached, gives the rule of a new header.
+  uint32_t target_size = 0;
+};
+
+// Rebuilds a header around the file key and file id of `old_header` (header-only rotation).
+// Checks that the file key authenticates the old header (FSEC_INVALID_ARGUMENT otherwise).
+std::vector<uint8_t> reseal(const Header& old_header, ByteView old_header_bytes, ByteView file_key,
+                            const ResealRequest& request);
 
 struct OpenResult {
   SecureBuffer file_key;

@@ -32,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_jobs(env, exports);
   init_primitives(env, exports);
   init_destroy(env, exports);
+  init_rotation(env, exports);
   exports.Set("opensslVersion", Napi::Function::New(env, OpensslVersion, "opensslVersion"));
   return exports;
 }

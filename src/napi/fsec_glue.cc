@@ -1,8 +1,10 @@
 // Node-API entry points of the .fsec v1 codec's header: size probe, public parse (no key), seal
-// (new file) and open (decrypt). The file key never leaves native memory: seal and open hand JS a
-// PayloadKey for the payload and nothing else.
+// (new file), open (decrypt), and openFileKey + reseal (header-only rotation). The file key never
+// leaves native memory: seal and open hand JS a PayloadKey for the payload, openFileKey an opaque
+// FileKey that only reseal accepts.
 #include <string>
 
+#include "file_key.h"
 #include "fsec_header.h"
 #include "glue.h"
 #include "key_object.h"
@@ -52,8 +54,9 @@ Napi::Value Parse(const Napi::CallbackInfo& info) {
       Napi::Object o = Napi::Object::New(env);
       const char* type = s.type == fsec::kStanzaRsaOaep  ? "rsa-oaep-sha256"
                          : s.type == fsec::kStanzaX25519 ? "x25519"
-                         : s.type == fsec::kStanzaScrypt ? "scrypt"
-                                                         : "unknown";
+                         : s.type == fsec::kStanzaScrypt   ? "scrypt"
+                         : s.type == fsec::kStanzaReserved ? "reserved"
+                                                           : "unknown";
       o.Set("type", type);
       o.Set("typeId", s.type);
       o.Set("bodySize", s.body.size());
@@ -100,36 +103,57 @@ Napi::Value Seal(const Napi::CallbackInfo& info) {
       });
 }
 
-struct Opened {
-  SecureBuffer metadata;
-  size_t stanza_index = 0;
-  std::shared_ptr<const PayloadSecret> secret;
+// The identities (private keys) or passphrase given to open a header, checked on the JS thread.
+struct OpenArguments {
+  std::shared_ptr<std::vector<uint8_t>> header;
+  std::vector<std::shared_ptr<keys::Key>> identities;
+  std::shared_ptr<std::optional<SecureBuffer>> passphrase;
+  unsigned max_work_factor = 0;
 };
 
-// open(headerBytes, identities, passphrase | null, maxWorkFactor)
-//   → Promise<{ payloadKey, metadata, stanzaIndex }>
-Napi::Value Open(const Napi::CallbackInfo& info) {
-  auto bytes = std::make_shared<std::vector<uint8_t>>(copy_bytes(buffer_arg(info[0], "headerBytes")));
-  auto identities = KeyObject::ArrayFrom(info[1], "identities");
-  auto passphrase = std::make_shared<std::optional<SecureBuffer>>(optional_secret_arg(info[2], "passphrase"));
-  unsigned max_work_factor = static_cast<unsigned>(u64_arg(info[3], "maxWorkFactor"));
-  for (const auto& id : identities) {
+OpenArguments open_arguments(const Napi::CallbackInfo& info) {
+  OpenArguments a;
+  a.header = std::make_shared<std::vector<uint8_t>>(copy_bytes(buffer_arg(info[0], "headerBytes")));
+  a.identities = KeyObject::ArrayFrom(info[1], "identities");
+  a.passphrase = std::make_shared<std::optional<SecureBuffer>>(optional_secret_arg(info[2], "passphrase"));
+  a.max_work_factor = static_cast<unsigned>(u64_arg(info[3], "maxWorkFactor"));
+  for (const auto& id : a.identities) {
     if (!id->is_private()) {
       Napi::Error e = Napi::Error::New(info.Env(), "an identity must be a private key; a public key was given");
       e.Set("code", Napi::String::New(info.Env(), code::kWrongKey));
       throw e;
     }
   }
+  return a;
+}
+
+// Runs on a worker thread: parse, unwrap, verify, open the metadata.
+fsec::OpenResult open_header(const OpenArguments& a, fsec::Header* parsed) {
+  ByteView view = ByteView::of(*a.header);
+  *parsed = fsec::parse(view);
+  ByteView pass;
+  if (*a.passphrase) pass = **a.passphrase;
+  return fsec::open(*parsed, view, a.identities, *a.passphrase ? &pass : nullptr, a.max_work_factor);
+}
+
+struct Opened {
+  SecureBuffer metadata;
+  size_t stanza_index = 0;
+  std::shared_ptr<const PayloadSecret> secret;
+  std::shared_ptr<const FileKeySecret> file_key;
+};
+
+// open(headerBytes, identities, passphrase | null, maxWorkFactor)
+//   → Promise<{ payloadKey, metadata, stanzaIndex }>
+Napi::Value Open(const Napi::CallbackInfo& info) {
+  OpenArguments args = open_arguments(info);
   return PromiseWorker<Opened>::run(
       info.Env(),
-      [bytes, identities, passphrase, max_work_factor]() {
-        ByteView view = ByteView::of(*bytes);
-        fsec::Header h = fsec::parse(view);
-        ByteView pass;
-        if (*passphrase) pass = **passphrase;
-        fsec::OpenResult r = fsec::open(h, view, identities, *passphrase ? &pass : nullptr, max_work_factor);
+      [args]() {
+        fsec::Header h;
+        fsec::OpenResult r = open_header(args, &h);
         Opened out;
-        out.secret = payload_secret(r.file_key, view);
+        out.secret = payload_secret(r.file_key, ByteView::of(*args.header));
         out.metadata = std::move(r.metadata);
         out.stanza_index = r.stanza_index;
         return out;
@@ -143,6 +167,72 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
       });
 }
 
+// openFileKey(headerBytes, identities, passphrase | null, maxWorkFactor)
+//   → Promise<{ fileKey, payloadKey, metadata, stanzaIndex }>
+Napi::Value OpenFileKey(const Napi::CallbackInfo& info) {
+  OpenArguments args = open_arguments(info);
+  return PromiseWorker<Opened>::run(
+      info.Env(),
+      [args]() {
+        fsec::Header h;
+        fsec::OpenResult r = open_header(args, &h);
+        Opened out;
+        out.secret = payload_secret(r.file_key, ByteView::of(*args.header));
+        out.file_key = std::make_shared<const FileKeySecret>(std::move(r.file_key), h.file_id);
+        out.metadata = std::move(r.metadata);
+        out.stanza_index = r.stanza_index;
+        return out;
+      },
+      [](Napi::Env env, Opened& o) -> Napi::Value {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("fileKey", FileKeyObject::New(env, o.file_key));
+        out.Set("payloadKey", PayloadKeyObject::New(env, o.secret));
+        out.Set("metadata", to_buffer(env, o.metadata.data(), o.metadata.size()));
+        out.Set("stanzaIndex", o.stanza_index);
+        return out;
+      });
+}
+
+// reseal(oldHeaderBytes, fileKey, { keep, recipients, passphrase, workFactor, metadata, targetSize })
+//   → Promise<Buffer>: a new header around the same file key and file id.
+Napi::Value Reseal(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto old_header = std::make_shared<std::vector<uint8_t>>(copy_bytes(buffer_arg(info[0], "oldHeaderBytes")));
+  auto file_key = FileKeyObject::From(info[1], "fileKey");
+  if (!info[2].IsObject()) throw_type_error(env, "options must be an object");
+  Napi::Object o = info[2].As<Napi::Object>();
+  Napi::Value keep_value = o.Get("keep");
+  if (!keep_value.IsArray()) throw_type_error(env, "keep must be an array of stanza indices");
+  Napi::Array keep_array = keep_value.As<Napi::Array>();
+  std::vector<size_t> keep;
+  for (uint32_t i = 0; i < keep_array.Length(); ++i) keep.push_back(static_cast<size_t>(u64_arg(keep_array.Get(i), "keep[]")));
+  auto recipients = KeyObject::ArrayFrom(o.Get("recipients"), "recipients");
+  auto passphrase = std::make_shared<std::optional<SecureBuffer>>(optional_secret_arg(o.Get("passphrase"), "passphrase"));
+  unsigned work_factor = static_cast<unsigned>(u64_arg(o.Get("workFactor"), "workFactor"));
+  auto metadata = std::make_shared<SecureBuffer>(copy_secret(buffer_arg(o.Get("metadata"), "metadata")));
+  uint64_t target_size = u64_arg(o.Get("targetSize"), "targetSize");
+  if (target_size > fsec::kMaxHeaderSize) throw_type_error(env, "targetSize is above the 1 MiB header limit");
+  using Bytes = std::vector<uint8_t>;
+  return PromiseWorker<Bytes>::run(
+      env,
+      [old_header, file_key, keep, recipients, passphrase, work_factor, metadata, target_size]() {
+        fsec::Header parsed = fsec::parse(ByteView::of(*old_header));
+        fsec::PassphraseRecipient p;
+        fsec::ResealRequest request;
+        request.keep = keep;
+        request.recipients = recipients;
+        if (*passphrase) {
+          p.passphrase = **passphrase;
+          p.log_n = work_factor;
+          request.passphrase = &p;
+        }
+        request.metadata = *metadata;
+        request.target_size = static_cast<uint32_t>(target_size);
+        return fsec::reseal(parsed, ByteView::of(*old_header), file_key->key, request);
+      },
+      [](Napi::Env env, Bytes& header) -> Napi::Value { return to_buffer(env, header.data(), header.size()); });
+}
+
 }  // namespace
 
 void init_fsec(Napi::Env env, Napi::Object exports) {
@@ -151,6 +241,9 @@ void init_fsec(Napi::Env env, Napi::Object exports) {
   fsec.Set("parse", Napi::Function::New(env, Parse, "parse"));
   fsec.Set("seal", Napi::Function::New(env, Seal, "seal"));
   fsec.Set("open", Napi::Function::New(env, Open, "open"));
+  fsec.Set("openFileKey", Napi::Function::New(env, OpenFileKey, "openFileKey"));
+  fsec.Set("reseal", Napi::Function::New(env, Reseal, "reseal"));
+  addon_data(env).file_key_constructor = Napi::Persistent(FileKeyObject::Define(env));
   exports.Set("fsec", fsec);
 }
 

@@ -31,6 +31,7 @@ struct AddonData {
   Napi::FunctionReference payload_key_constructor;
   Napi::FunctionReference reader_constructor;
   Napi::FunctionReference job_constructor;
+  Napi::FunctionReference file_key_constructor;
   // File jobs still running; stopped and joined when the environment shuts down (worker
   // termination, process exit) so no thread calls into a dead environment.
   std::set<BackgroundWork*> running_jobs;
@@ -125,5 +126,6 @@ void init_fsec(Napi::Env env, Napi::Object exports);
 void init_jobs(Napi::Env env, Napi::Object exports);
 void init_primitives(Napi::Env env, Napi::Object exports);
 void init_destroy(Napi::Env env, Napi::Object exports);
+void init_rotation(Napi::Env env, Napi::Object exports);
 
 }  // namespace filesec::napi

@@ -1,0 +1,188 @@
+// filesec rotate: change who can open a .fsec file, in place (header only, or --rekey), and
+// --recover an interrupted rotation.
+import {
+  inspect,
+  type KeyInput,
+  type PassphraseSource,
+  recoverRotation,
+  rotateFile,
+  type RotateOptions,
+  type RotateResult,
+} from '../index'
+import { flag, int, list, str, UsageError, type Values } from './args'
+import {
+  type Context,
+  identityArgument,
+  loadKeysAsking,
+  oneFile,
+  parseFor,
+  PASSPHRASE_OPTIONS,
+  passphraseOption,
+  recipientArgument,
+  wipe,
+  withProgress,
+} from './common'
+import { describeRecipient } from './encrypt'
+import { ROTATE_HELP } from './help'
+import { shownPath } from './output'
+import { readNewSecret, readSecret } from './prompt'
+
+const C = 'rotate'
+const FINGERPRINT = /^[0-9a-f]{64}$/i
+
+/** The options that change who can open the file (not allowed with --recover). */
+const CHANGE_OPTIONS = [
+  'identity', 'passphrase-file', 'passphrase-env', 'recipient', 'to', 'recipients-file', 'add', 'remove',
+  'use-passphrase', 'new-passphrase-file', 'new-passphrase-env', 'work-factor', 'rekey', 'pad',
+]
+
+function padOption(values: Values): RotateOptions['pad'] {
+  const v = str(values, 'pad')
+  if (v === undefined) return undefined
+  if (v === 'none') return false
+  if (v === 'padme') return 'padme'
+  if (/^\d{1,15}$/.test(v) && Number(v) > 0) return Number(v)
+  throw new UsageError("--pad must be padme, none, or a bucket size in bytes", C)
+}
+
+/** A --remove value: a fingerprint (64 hex digits) as it is, else a key like -r's. */
+function removeArgument(value: string): KeyInput {
+  return FINGERPRINT.test(value.trim()) ? value.trim() : recipientArgument(value, C)
+}
+
+function commitText(r: RotateResult): string {
+  if (r.commit === 'rewrite') return 'rekeyed: payload re-encrypted under a fresh file key'
+  return r.commit === 'in-place' ? 'header only, rewritten in place' : 'header only, file copied with its new header'
+}
+
+async function recover(file: string, ctx: Context): Promise<void> {
+  const r = await recoverRotation(file)
+  ctx.out.result({ command: C, ...r }, () => [
+    r.recovered
+      ? `Recovered ${shownPath(r.path)}: the interrupted rotation was completed`
+      : `Nothing to recover for ${shownPath(r.path)} (no rotation journal)`,
+  ])
+}
+
+export async function rotate(args: string[], ctx: Context): Promise<void> {
+  const { values, positionals } = parseFor(
+    ctx,
+    args,
+    {
+      identity: { type: 'string', short: 'i', multiple: true },
+      ...PASSPHRASE_OPTIONS,
+      recipient: { type: 'string', short: 'r', multiple: true },
+      to: { type: 'string', multiple: true },
+      'recipients-file': { type: 'string', short: 'R', multiple: true },
+      add: { type: 'string', multiple: true },
+      remove: { type: 'string', multiple: true },
+      'use-passphrase': { type: 'boolean', short: 'p' },
+      'new-passphrase-file': { type: 'string' },
+      'new-passphrase-env': { type: 'string' },
+      'work-factor': { type: 'string' },
+      rekey: { type: 'boolean' },
+      pad: { type: 'string' },
+      recover: { type: 'boolean' },
+    },
+    C,
+  )
+  if (flag(values, 'help')) return ctx.out.help(ROTATE_HELP)
+  const file = oneFile(positionals, C)
+  if (flag(values, 'recover')) {
+    const other = CHANGE_OPTIONS.find((o) => values[o] !== undefined)
+    if (other !== undefined) throw new UsageError(`--recover takes no other option (got --${other})`, C)
+    return recover(file, ctx)
+  }
+
+  // New side: replace (-r/--to/-R), add/remove, or a new passphrase.
+  const replace: KeyInput[] = [
+    ...[...list(values, 'recipient'), ...list(values, 'to')].map((r) => recipientArgument(r, C)),
+    ...list(values, 'recipients-file').map((p) => {
+      if (p === '') throw new UsageError('-R needs a path', C)
+      return { path: p }
+    }),
+  ]
+  const add = list(values, 'add').map((r) => recipientArgument(r, C))
+  const remove = list(values, 'remove').map(removeArgument)
+  const newPassOption = await passphraseOption(values, C, 'new-')
+  const toPassphrase = flag(values, 'use-passphrase') || newPassOption !== undefined
+  const kinds = [replace.length > 0, add.length + remove.length > 0, toPassphrase].filter(Boolean).length
+  if (kinds === 0) {
+    throw new UsageError('say who can open the file afterwards: -r/--to/-R (replace), --add, --remove, or -p (a new passphrase)', C)
+  }
+  if (kinds > 1) throw new UsageError('-r/--to/-R, --add/--remove and -p are different kinds of change: give one', C)
+  const workFactor = int(values, 'work-factor', C)
+  if (workFactor !== undefined && !toPassphrase) throw new UsageError('--work-factor applies to -p only', C)
+  const rekey = flag(values, 'rekey')
+  if (rekey && add.length + remove.length > 0) {
+    throw new UsageError('--rekey needs the full list of recipients (-r/--to/-R or -p), not --add/--remove', C)
+  }
+  const pad = padOption(values)
+  if (pad !== undefined && !rekey) throw new UsageError('--pad changes the payload: it needs --rekey', C)
+
+  // Old side, as for decrypt.
+  const identityPaths = list(values, 'identity')
+  const identities = identityPaths.map((p) => identityArgument(p, C))
+  const passOption = await passphraseOption(values, C)
+
+  const prompted: Buffer[] = []
+  try {
+    const options: RotateOptions = { signal: ctx.interrupts.signal }
+    if (rekey) options.rekey = true
+    if (pad !== undefined) options.pad = pad
+    // Keys first (a protected private key among them is asked for its passphrase), so that a
+    // bad key is reported before anyone types a passphrase for the file.
+    if (replace.length > 0) options.to = await loadKeysAsking(replace, ctx)
+    if (add.length > 0) options.add = await loadKeysAsking(add, ctx)
+    if (remove.length > 0) {
+      options.remove = [
+        ...remove.filter((r) => typeof r === 'string'),
+        ...(await loadKeysAsking(remove.filter((r) => typeof r !== 'string'), ctx)),
+      ]
+    }
+
+    if (identities.length > 0) {
+      if (passOption !== undefined) {
+        options.identity = identities
+        options.identityPassphrase = passOption
+      } else {
+        options.identity = await loadKeysAsking(identities, ctx)
+      }
+    } else if (passOption !== undefined) {
+      options.passphrase = passOption
+    } else {
+      // Before asking, make sure the file is one a passphrase can open.
+      if (!(await inspect(file)).passphrase) {
+        throw new UsageError(`${shownPath(file)} is encrypted to public keys, not a passphrase: give -i IDENTITY (a private key file)`, C)
+      }
+      const pass = await readSecret('Passphrase: ', ctx.interrupts.signal)
+      prompted.push(pass)
+      options.passphrase = pass
+    }
+
+    if (toPassphrase) {
+      let next: PassphraseSource | undefined = newPassOption
+      if (next === undefined) {
+        const pass = await readNewSecret('new passphrase', '', ctx.interrupts.signal)
+        prompted.push(pass)
+        next = pass
+      }
+      options.newPassphrase = next
+      if (workFactor !== undefined) options.workFactor = workFactor
+    }
+
+    const result = rekey
+      ? await withProgress(ctx, 'Rekeying', (onProgress) => rotateFile(file, onProgress ? { ...options, onProgress } : options))
+      : await rotateFile(file, options)
+    const removed = result.from.filter((who) => !result.to.includes(who) && who !== 'passphrase')
+    ctx.out.result({ command: C, ...result }, () => [
+      `Rotated ${shownPath(result.path)} (${commitText(result)})`,
+      ...result.recipients.map((r) => `  recipient: ${describeRecipient(r)}`),
+      ...(removed.length > 0 && !result.rekeyed
+        ? ['  note: a removed recipient who kept the file key from before can still read this file; --rekey revokes']
+        : []),
+    ])
+  } finally {
+    for (const p of prompted) wipe(p)
+  }
+}

@@ -1,0 +1,116 @@
+#include "rotation_journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "error.h"
+#include "fs_util.h"
+#include "fsec_header.h"
+#include "primitives.h"
+
+namespace filesec::rotation {
+
+namespace {
+
+constexpr uint8_t kMagic[16] = {'f', 'i', 'l', 'e', 's', 'e', 'c', '-', 'r', 'o', 't', 'a', 't', 'e', 0, 1};
+constexpr size_t kSizeOffset = 16;
+constexpr size_t kHeadersOffset = 20;
+constexpr size_t kChecksumSize = 32;
+constexpr size_t kMaxJournalSize = kHeadersOffset + 2 * size_t{fsec::kMaxHeaderSize} + kChecksumSize;
+
+[[noreturn]] void invalid(const std::string& path, const std::string& why) {
+  fail(code::kRotationJournalInvalid, "the rotation journal " + path + " is not usable (" + why +
+                                          "); it was not applied");
+}
+
+}  // namespace
+
+std::vector<uint8_t> encode_journal(ByteView old_header, ByteView new_header) {
+  if (old_header.size != new_header.size || old_header.size > fsec::kMaxHeaderSize) {
+    fail(code::kInternal, "an in-place header rewrite needs two headers of the same size");
+  }
+  std::vector<uint8_t> out(kMagic, kMagic + sizeof kMagic);
+  uint32_t size = static_cast<uint32_t>(old_header.size);
+  for (int i = 3; i >= 0; --i) out.push_back(static_cast<uint8_t>(size >> (8 * i)));
+  out.insert(out.end(), old_header.data, old_header.data + old_header.size);
+  out.insert(out.end(), new_header.data, new_header.data + new_header.size);
+  uint8_t checksum[kChecksumSize];
+  crypto::sha256(ByteView::of(out), checksum);
+  out.insert(out.end(), checksum, checksum + kChecksumSize);
+  return out;
+}
+
+Journal decode_journal(ByteView bytes, const std::string& path) {
+  if (bytes.size < kHeadersOffset + kChecksumSize || std::memcmp(bytes.data, kMagic, sizeof kMagic) != 0) {
+    invalid(path, "not a filesec rotation journal, or cut short");
+  }
+  const uint8_t* p = bytes.data + kSizeOffset;
+  size_t size = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
+  if (size > fsec::kMaxHeaderSize || bytes.size != kHeadersOffset + 2 * size + kChecksumSize) {
+    invalid(path, "its length does not match the header size it records: it was cut short");
+  }
+  uint8_t checksum[kChecksumSize];
+  crypto::sha256(ByteView(bytes.data, bytes.size - kChecksumSize), checksum);
+  if (std::memcmp(checksum, bytes.data + bytes.size - kChecksumSize, kChecksumSize) != 0) {
+    invalid(path, "its checksum does not match: it is incomplete or damaged");
+  }
+  Journal j;
+  j.old_header.assign(bytes.data + kHeadersOffset, bytes.data + kHeadersOffset + size);
+  j.new_header.assign(bytes.data + kHeadersOffset + size, bytes.data + kHeadersOffset + 2 * size);
+  try {
+    fsec::Header old_parsed = fsec::parse(ByteView::of(j.old_header));
+    fsec::Header new_parsed = fsec::parse(ByteView::of(j.new_header));
+    if (old_parsed.size != size || new_parsed.size != size) invalid(path, "a recorded header has the wrong size");
+  } catch (const Error& e) {
+    if (std::strcmp(e.code(), code::kRotationJournalInvalid) == 0) throw;
+    invalid(path, "a recorded header is malformed: " + e.message());
+  }
+  if (std::memcmp(j.old_header.data(), j.new_header.data(), fsec::kPrefixSize) != 0) {
+    invalid(path, "the two recorded headers belong to different files");
+  }
+  return j;
+}
+
+void write_journal(const std::string& path, ByteView old_header, ByteView new_header, bool durable) {
+  std::vector<uint8_t> bytes = encode_journal(old_header, new_header);
+  fs::Fd fd;
+  try {
+    fd = fs::create_exclusive(path, 0600);
+  } catch (const Error& e) {
+    if (e.sys_errno() == EEXIST) {
+      fail(code::kRotationInterrupted, "a rotation journal already exists (" + path +
+                                           "): another rotation is running or was interrupted");
+    }
+    throw;
+  }
+  fs::TempFile remove_on_failure(path);
+  fs::pwrite_full(fd.get(), bytes.data(), bytes.size(), 0, path);
+  if (durable) fs::fdatasync_checked(fd.get(), path);
+  fd.close_checked(path);
+  if (durable) fs::fsync_parent(path);
+  remove_on_failure.keep();
+}
+
+bool read_journal(const std::string& path, Journal* journal) {
+  int raw = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (raw < 0) {
+    if (errno == ENOENT) return false;
+    fail_errno(errno, "open", path);
+  }
+  fs::Fd fd(raw);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) fail_errno(errno, "fstat", path);
+  if (!S_ISREG(st.st_mode)) invalid(path, "not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > kMaxJournalSize) invalid(path, "too large");
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t n = fs::pread_full(fd.get(), bytes.data(), bytes.size(), 0, path);
+  bytes.resize(n);
+  *journal = decode_journal(ByteView::of(bytes), path);
+  return true;
+}
+
+}  // namespace filesec::rotation
