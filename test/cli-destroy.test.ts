@@ -243,7 +243,7 @@ describe('filesec destroy and status (CLI)', function () {
 
     it('isEncrypted from the filesec magic; tracked by git', async function () {
       writeFileSync(p('plain.txt'), 'filesex is not filesec')
-      await encryptFile(p('plain.txt'), { passphrase: 'pw', workFactor: 10 })
+      await encryptFile(p('plain.txt'), { passphrase: 'pw', workFactor: 10, keep: true })
       const enc = json(await cli(['status', 'plain.txt.fsec', '--json']))
       assert.equal(enc.isEncrypted, true)
       assert.equal(enc.permissions, '0600')

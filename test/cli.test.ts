@@ -115,7 +115,7 @@ describe('filesec CLI', function () {
   describe('usage errors (exit 2)', () => {
     it('an unknown flag, without echoing its value', async () => {
       input('u.bin', 10)
-      const r = await cli(['encrypt', 'u.bin', '-r', age1, '--frobnicate=s3cret-value'])
+      const r = await cli(['encrypt', '--keep', 'u.bin', '-r', age1, '--frobnicate=s3cret-value'])
       expectStatus(r, EXIT.USAGE)
       assert.match(r.stderr, /unknown option --frobnicate/)
       assert.doesNotMatch(r.stderr, /s3cret-value/)
@@ -125,13 +125,13 @@ describe('filesec CLI', function () {
 
     it('a missing FILE, an unknown command, no command, a flag missing its value', async () => {
       await allExit(EXIT.USAGE, [
-        ['encrypt', '-r', age1],
+        ['encrypt', '--keep', '-r', age1],
         ['decrypt'],
         ['inspect'],
         ['frobnicate'],
         [],
-        ['encrypt', 'u.bin', '-r'],
-        ['encrypt', 'u.bin', '-r', age1, '-o', 'a', '-o', 'b'],
+        ['encrypt', '--keep', 'u.bin', '-r'],
+        ['encrypt', '--keep', 'u.bin', '-r', age1, '-o', 'a', '-o', 'b'],
         ['--json=yes', 'inspect', 'x'],
         ['inspect', 'a', 'b'],
       ])
@@ -140,14 +140,14 @@ describe('filesec CLI', function () {
     it('contradictory or incomplete choices', async () => {
       input('c.bin', 10)
       await allExit(EXIT.USAGE, [
-        ['encrypt', 'c.bin'], // no recipient
-        ['encrypt', 'c.bin', '-p', '-r', age1],
-        ['encrypt', 'c.bin', '-r', age1, '--passphrase-file', 'pass.txt'],
-        ['encrypt', 'c.bin', '-r', age1, '--work-factor', '12'],
-        ['encrypt', 'c.bin', '-p', '--passphrase-file', 'pass.txt', '--passphrase-env', 'X'],
-        ['encrypt', 'c.bin', '-p', '--passphrase-file', 'pass.txt', '--work-factor', 'ten'],
+        ['encrypt', '--keep', 'c.bin'], // no recipient
+        ['encrypt', '--keep', 'c.bin', '-p', '-r', age1],
+        ['encrypt', '--keep', 'c.bin', '-r', age1, '--passphrase-file', 'pass.txt'],
+        ['encrypt', '--keep', 'c.bin', '-r', age1, '--work-factor', '12'],
+        ['encrypt', '--keep', 'c.bin', '-p', '--passphrase-file', 'pass.txt', '--passphrase-env', 'X'],
+        ['encrypt', '--keep', 'c.bin', '-p', '--passphrase-file', 'pass.txt', '--work-factor', 'ten'],
         // Range checks made by the API (ArgumentError) are usage errors too.
-        ['encrypt', 'c.bin', '-p', '--passphrase-file', 'pass.txt', '--work-factor', '5'],
+        ['encrypt', '--keep', 'c.bin', '-p', '--passphrase-file', 'pass.txt', '--work-factor', '5'],
         ['keygen', '-o', 'never.key', '--bits', '2048', '--no-passphrase'],
         ['keygen', '-t', 'rsa', '-b', '1000', '-o', 'never.key', '--no-passphrase'],
         ['keygen', '-t', 'dsa', '-o', 'never.key', '--no-passphrase'],
@@ -164,7 +164,7 @@ describe('filesec CLI', function () {
         input('pw.bin', 10)
         const runs = await Promise.all(
           [
-            ['encrypt', 'pw.bin', ...form],
+            ['encrypt', '--keep', 'pw.bin', ...form],
             ['decrypt', 'pw.bin.fsec', ...form],
             ['keygen', '-o', 'pw.key', ...form],
             [...form, 'encrypt', 'pw.bin'],
@@ -184,7 +184,7 @@ describe('filesec CLI', function () {
     it('refuses private key text as an argument, without echoing it', async () => {
       input('s.bin', 10)
       const secret = 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ'
-      for (const args of [['encrypt', 's.bin', '-r', secret], ['decrypt', 's.bin.fsec', '-i', secret]]) {
+      for (const args of [['encrypt', '--keep', 's.bin', '-r', secret], ['decrypt', 's.bin.fsec', '-i', secret]]) {
         const r = await cli(args)
         expectStatus(r, EXIT.USAGE)
         assert.doesNotMatch(r.stderr, /QQQQQQ/)
@@ -193,7 +193,7 @@ describe('filesec CLI', function () {
 
     it('--passphrase-env naming an unset variable (the name is not echoed)', async () => {
       input('e.bin', 10)
-      const r = await cli(['encrypt', 'e.bin', '-p', '--passphrase-env', 'FILESEC_TEST_UNSET_VAR'], {
+      const r = await cli(['encrypt', '--keep', 'e.bin', '-p', '--passphrase-env', 'FILESEC_TEST_UNSET_VAR'], {
         FILESEC_TEST_UNSET_VAR: undefined,
       })
       expectStatus(r, EXIT.USAGE)
@@ -203,7 +203,7 @@ describe('filesec CLI', function () {
 
     it('a passphrase prompt without a terminal tells how to give the passphrase', async () => {
       input('t.bin', 10)
-      for (const args of [['encrypt', 't.bin', '-p'], ['keygen', '-o', 'tty.key']]) {
+      for (const args of [['encrypt', '--keep', 't.bin', '-p'], ['keygen', '-o', 'tty.key']]) {
         const r = await cli(args)
         expectStatus(r, EXIT.USAGE)
         assert.match(r.stderr, /no terminal/)
@@ -215,7 +215,7 @@ describe('filesec CLI', function () {
     })
 
     it('--json: usage errors as one JSON object on stderr', async () => {
-      const r = await cli(['encrypt', '--json', '--bogus'])
+      const r = await cli(['encrypt', '--keep', '--json', '--bogus'])
       expectStatus(r, EXIT.USAGE)
       assert.equal(jsonError(r).code, 'FSEC_USAGE')
     })
@@ -287,7 +287,7 @@ describe('filesec CLI', function () {
   describe('encrypt and decrypt', () => {
     it('-r age1… text, -i identity; default names (FILE.fsec and back)', async () => {
       const data = input('a.bin')
-      const e = await cli(['encrypt', 'a.bin', '-r', age1])
+      const e = await cli(['encrypt', '--keep', 'a.bin', '-r', age1])
       expectStatus(e, 0)
       assert.match(e.stdout, /Encrypted a\.bin -> a\.bin\.fsec/)
       copyFileSync(p('a.bin'), p('a.orig'))
@@ -299,7 +299,7 @@ describe('filesec CLI', function () {
 
     it('-r PATH (RSA public key file), -i protected RSA key with --passphrase-file', async () => {
       const data = input('b.bin')
-      expectStatus(await cli(['encrypt', 'b.bin', '-r', 'rsa.key.pub', '-o', 'b.enc']), 0)
+      expectStatus(await cli(['encrypt', '--keep', 'b.bin', '-r', 'rsa.key.pub', '-o', 'b.enc']), 0)
       const d = await cli(['decrypt', 'b.enc', '-i', 'rsa.key', '--passphrase-file', 'pass.txt', '-o', 'b.out'])
       expectStatus(d, 0)
       assert.deepEqual(readFileSync(p('b.out')), data)
@@ -309,7 +309,7 @@ describe('filesec CLI', function () {
       const data = input('c.bin')
       const y = readFileSync(p('y.key.pub'), 'utf8')
       writeFileSync(p('recipients.txt'), `# team\n${age1}\n\n# second\n${y}`)
-      expectStatus(await cli(['encrypt', 'c.bin', '-R', 'recipients.txt', '-o', 'c.fsec']), 0)
+      expectStatus(await cli(['encrypt', '--keep', 'c.bin', '-R', 'recipients.txt', '-o', 'c.fsec']), 0)
       const info = json(await cli(['inspect', 'c.fsec', '--json']))
       assert.equal(info.recipients.length, 2)
       for (const id of ['x.key', 'y.key']) {
@@ -320,7 +320,7 @@ describe('filesec CLI', function () {
 
     it('several recipients of both kinds (-r text, -r path), several identities (-i -i)', async () => {
       const data = input('m.bin')
-      const e = await cli(['encrypt', 'm.bin', '-r', age1, '-r', 'rsa.key.pub', '-r', 'y.key.pub', '-o', 'm.fsec', '--json'])
+      const e = await cli(['encrypt', '--keep', 'm.bin', '-r', age1, '-r', 'rsa.key.pub', '-r', 'y.key.pub', '-o', 'm.fsec', '--json'])
       expectStatus(e, 0)
       const j = json(e)
       assert.deepEqual(
@@ -341,22 +341,22 @@ describe('filesec CLI', function () {
 
     it('passphrase: --passphrase-file to encrypt, --passphrase-env to decrypt, and the reverse', async () => {
       const data = input('p.bin')
-      expectStatus(await cli(['encrypt', 'p.bin', '--passphrase-file', 'pass.txt', '--work-factor', '10', '-o', 'p1.fsec']), 0)
+      expectStatus(await cli(['encrypt', '--keep', 'p.bin', '--passphrase-file', 'pass.txt', '--work-factor', '10', '-o', 'p1.fsec']), 0)
       const info = json(await cli(['inspect', 'p1.fsec', '--json']))
       assert.deepEqual(info.recipients, [{ type: 'scrypt', workFactor: 10 }])
       assert.equal(info.passphrase, true)
       expectStatus(await cli(['decrypt', 'p1.fsec', '--passphrase-env', 'FP', '-o', 'p1.out'], { FP: PASS }), 0)
       assert.deepEqual(readFileSync(p('p1.out')), data)
 
-      expectStatus(await cli(['encrypt', 'p.bin', '-p', '--passphrase-env', 'FP', '--work-factor', '10', '-o', 'p2.fsec'], { FP: PASS }), 0)
+      expectStatus(await cli(['encrypt', '--keep', 'p.bin', '-p', '--passphrase-env', 'FP', '--work-factor', '10', '-o', 'p2.fsec'], { FP: PASS }), 0)
       expectStatus(await cli(['decrypt', 'p2.fsec', '--passphrase-file', 'pass.txt', '-o', 'p2.out']), 0)
       assert.deepEqual(readFileSync(p('p2.out')), data)
     })
 
     it('--json result objects: encrypt, decrypt (with --note and --no-name), inspect', async () => {
       input('j.bin', 1234)
-      const e = json(await cli(['encrypt', 'j.bin', '-r', age1, '--note', 'for Ada', '--no-name', '--json', '-o', 'j.fsec']))
-      assert.deepEqual(Object.keys(e).sort(), ['command', 'encryptedBytes', 'input', 'output', 'plaintextBytes', 'recipients'])
+      const e = json(await cli(['encrypt', '--keep', 'j.bin', '-r', age1, '--note', 'for Ada', '--no-name', '--json', '-o', 'j.fsec']))
+      assert.deepEqual(Object.keys(e).sort(), ['command', 'encryptedBytes', 'input', 'output', 'plaintext', 'plaintextBytes', 'recipients', 'warnings'])
       assert.equal(e.command, 'encrypt')
       assert.equal(e.input, p('j.bin'))
       assert.equal(e.output, p('j.fsec'))
@@ -384,7 +384,7 @@ describe('filesec CLI', function () {
 
     it('--no-times leaves the times out; human inspect output lists recipients', async () => {
       input('t2.bin', 10)
-      expectStatus(await cli(['encrypt', 't2.bin', '-r', 'rsa.key.pub', '--no-times', '-o', 't2.fsec']), 0)
+      expectStatus(await cli(['encrypt', '--keep', 't2.bin', '-r', 'rsa.key.pub', '--no-times', '-o', 't2.fsec']), 0)
       const d = json(await cli(['decrypt', 't2.fsec', '-i', 'rsa.key', '--passphrase-file', 'pass.txt', '--json', '-o', 't2.out']))
       assert.equal(d.metadata.mtime, undefined)
       assert.equal(d.metadata.name, 't2.bin')
@@ -397,7 +397,7 @@ describe('filesec CLI', function () {
     it('--quiet prints nothing on success; --overwrite replaces an existing output', async () => {
       const data = input('q.bin')
       writeFileSync(p('q.fsec'), 'old')
-      const r = await cli(['encrypt', 'q.bin', '-r', age1, '-o', 'q.fsec', '--overwrite', '--quiet'])
+      const r = await cli(['encrypt', '--keep', 'q.bin', '-r', age1, '-o', 'q.fsec', '--overwrite', '--quiet'])
       expectStatus(r, 0)
       assert.equal(r.stdout, '')
       assert.equal(r.stderr, '')
@@ -407,14 +407,14 @@ describe('filesec CLI', function () {
       assert.equal(d.stdout, '')
       assert.deepEqual(readFileSync(p('q.out')), data)
       // -q grouped with another short flag
-      const g = await cli(['encrypt', 'q.bin', '-pq', '--passphrase-file', 'pass.txt', '--work-factor', '10', '-o', 'q2.fsec'])
+      const g = await cli(['encrypt', '--keep', 'q.bin', '-pq', '--passphrase-file', 'pass.txt', '--work-factor', '10', '-o', 'q2.fsec'])
       expectStatus(g, 0)
       assert.equal(g.stdout, '')
     })
 
     it('a protected X25519 identity (the keygen default) with --passphrase-file', async () => {
       const data = input('xp.bin')
-      expectStatus(await cli(['encrypt', 'xp.bin', '-r', 'xp.key.pub']), 0)
+      expectStatus(await cli(['encrypt', '--keep', 'xp.bin', '-r', 'xp.key.pub']), 0)
       expectStatus(await cli(['decrypt', 'xp.bin.fsec', '-i', 'xp.key', '--passphrase-file', 'pass.txt', '-o', 'xp.out']), 0)
       assert.deepEqual(readFileSync(p('xp.out')), data)
     })
@@ -424,8 +424,8 @@ describe('filesec CLI', function () {
     let encrypted: Buffer
     before(async () => {
       input('v.bin', 100_000)
-      expectStatus(await cli(['encrypt', 'v.bin', '-r', age1, '-o', 'v.fsec']), 0)
-      expectStatus(await cli(['encrypt', 'v.bin', '--passphrase-file', 'pass.txt', '--work-factor', '10', '-o', 'vp.fsec']), 0)
+      expectStatus(await cli(['encrypt', '--keep', 'v.bin', '-r', age1, '-o', 'v.fsec']), 0)
+      expectStatus(await cli(['encrypt', '--keep', 'v.bin', '--passphrase-file', 'pass.txt', '--work-factor', '10', '-o', 'vp.fsec']), 0)
       encrypted = readFileSync(p('v.fsec'))
     })
     afterEach(() => {
@@ -468,7 +468,7 @@ describe('filesec CLI', function () {
 
     it('4: the output exists (encrypt and decrypt), and it is left as it was', async () => {
       writeFileSync(p('exists.out'), 'keep me')
-      const e = await cli(['encrypt', 'v.bin', '-r', age1, '-o', 'exists.out', '--json'])
+      const e = await cli(['encrypt', '--keep', 'v.bin', '-r', age1, '-o', 'exists.out', '--json'])
       expectStatus(e, EXIT.OUTPUT_EXISTS)
       assert.equal(jsonError(e).code, 'FSEC_OUTPUT_EXISTS')
       expectStatus(await cli(['decrypt', 'v.fsec', '-i', 'x.key', '-o', 'exists.out']), EXIT.OUTPUT_EXISTS)
@@ -477,7 +477,7 @@ describe('filesec CLI', function () {
     })
 
     it('3: a missing input, a folder as input, a missing passphrase file', async () => {
-      const e = await cli(['encrypt', 'missing.bin', '-r', age1, '--json'])
+      const e = await cli(['encrypt', '--keep', 'missing.bin', '-r', age1, '--json'])
       expectStatus(e, EXIT.FILE)
       assert.equal(jsonError(e).code, 'FSEC_FILE_NOT_FOUND')
       assert.ok(!existsSync(p('missing.bin.fsec')))
@@ -485,14 +485,14 @@ describe('filesec CLI', function () {
       await allExit(EXIT.FILE, [
         ['decrypt', 'missing.fsec', '-i', 'x.key', '-o', 'v.out'],
         ['inspect', 'missing.fsec'],
-        ['encrypt', 'folder', '-r', age1, '-o', 'v.out'],
+        ['encrypt', '--keep', 'folder', '-r', age1, '-o', 'v.out'],
         ['decrypt', 'vp.fsec', '--passphrase-file', 'missing-pass.txt', '-o', 'v.out'],
         ['decrypt', 'v.fsec', '-i', 'missing.key', '-o', 'v.out'],
       ])
     })
 
     it('5: a damaged key file, a public key as identity, a wrong key passphrase', async () => {
-      const r = await cli(['encrypt', 'v.bin', '-r', 'garbage.key', '-o', 'v.out', '--json'])
+      const r = await cli(['encrypt', '--keep', 'v.bin', '-r', 'garbage.key', '-o', 'v.out', '--json'])
       expectStatus(r, EXIT.KEY)
       assert.equal(jsonError(r).code, 'FSEC_KEY_INVALID')
       expectStatus(await cli(['decrypt', 'v.fsec', '-i', 'garbage.key', '-o', 'v.out']), EXIT.KEY)
@@ -516,7 +516,7 @@ describe('filesec CLI', function () {
         writeFileSync(big, '')
         truncateSync(big, 2 * 1024 ** 3) // sparse: costs no disk space to read
         let sent = false
-        const r = await runCli(['encrypt', big, '-r', age1, '-o', 'big.fsec'], {
+        const r = await runCli(['encrypt', '--keep', big, '-r', age1, '-o', 'big.fsec'], {
           cwd: dir(),
           onSpawn: (child) => {
             const poll = setInterval(() => {
@@ -608,7 +608,7 @@ describe('filesec CLI', function () {
 
     it('encrypt -p prompts on /dev/tty when stdin is not a terminal; decrypt prompts for it; progress bar on stderr', () => {
       const data = input('tty.bin', 300_000)
-      const e = pty(['encrypt', 'tty.bin', '-p', '--work-factor', '10', '-o', 'tty.fsec'], [
+      const e = pty(['encrypt', '--keep', 'tty.bin', '-p', '--work-factor', '10', '-o', 'tty.fsec'], [
         ['Enter passphrase', `${typed}\r`],
         ['Confirm passphrase', `${typed}\r`],
       ], true)
@@ -623,7 +623,7 @@ describe('filesec CLI', function () {
 
     it('decrypt -i with a protected key prompts for its passphrase (and a wrong one is exit 5)', () => {
       const data = input('tty2.bin')
-      const enc = pty(['encrypt', 'tty2.bin', '-r', 'rsa.key.pub', '-o', 'tty2.fsec', '--quiet'], [])
+      const enc = pty(['encrypt', '--keep', 'tty2.bin', '-r', 'rsa.key.pub', '-o', 'tty2.fsec', '--quiet'], [])
       assert.equal(enc.status, 0, enc.output)
       const bad = pty(['decrypt', 'tty2.fsec', '-i', 'rsa.key', '-o', 'tty2.out'], [['Passphrase for rsa.key', 'nope\r']])
       assert.equal(bad.status, EXIT.KEY, bad.output)
@@ -636,7 +636,7 @@ describe('filesec CLI', function () {
 
     it('decrypt -i with a protected X25519 identity (age-encrypted) prompts for its passphrase', () => {
       const data = input('tty4.bin')
-      const enc = pty(['encrypt', 'tty4.bin', '-r', 'xp.key.pub', '-o', 'tty4.fsec', '--quiet'], [])
+      const enc = pty(['encrypt', '--keep', 'tty4.bin', '-r', 'xp.key.pub', '-o', 'tty4.fsec', '--quiet'], [])
       assert.equal(enc.status, 0, enc.output)
       const r = pty(['decrypt', 'tty4.fsec', '-i', 'xp.key', '-i', 'y.key', '-o', 'tty4.out'], [['Passphrase for xp.key', `${PASS}\r`]])
       assert.equal(r.status, 0, r.output)
@@ -646,7 +646,7 @@ describe('filesec CLI', function () {
 
     it('Ctrl-C at a prompt exits 130 and writes nothing', () => {
       input('tty3.bin', 10)
-      const r = pty(['encrypt', 'tty3.bin', '-p'], [['Enter passphrase', 'abc\x03']])
+      const r = pty(['encrypt', '--keep', 'tty3.bin', '-p'], [['Enter passphrase', 'abc\x03']])
       assert.equal(r.status, EXIT.INTERRUPTED, r.output)
       assert.ok(!existsSync(p('tty3.bin.fsec')))
       assert.deepEqual(readdirSync(dir()).filter((n) => n.startsWith('tty3') && n !== 'tty3.bin'), [])

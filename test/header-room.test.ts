@@ -49,7 +49,7 @@ describe('header room: reserved space rounds new headers up to 1024 bytes', func
   for (const [label, keys] of shapes) {
     it(`${label}: H is the smallest multiple of 1024 that holds the header and at least 512 bytes of room`, async () => {
       const out = f(`${label.length}.fsec`)
-      await encryptFile(f('data'), { to: keys().map((k) => k.publicKey), output: out })
+      await encryptFile(f('data'), { keep: true, to: keys().map((k) => k.publicKey), output: out })
       const file = readFileSync(out)
       const layout = layoutOf(file)
       assert.equal(layout.headerSize % 1024, 0)
@@ -73,7 +73,7 @@ describe('header room: reserved space rounds new headers up to 1024 bytes', func
   }
 
   it('a passphrase header gets no reserved space (a scrypt stanza must be alone)', async () => {
-    await encryptFile(f('data'), { passphrase: 'pw', workFactor: 10, output: f('pass.fsec') })
+    await encryptFile(f('data'), { keep: true, passphrase: 'pw', workFactor: 10, output: f('pass.fsec') })
     const layout = layoutOf(readFileSync(f('pass.fsec')))
     assert.deepEqual(layout.stanzas.map((s) => s.type), [3])
     assert.notEqual(layout.headerSize % 1024, 0)
@@ -81,7 +81,7 @@ describe('header room: reserved space rounds new headers up to 1024 bytes', func
   })
 
   it('a wrong identity is still "no matching recipient", not an unsupported stanza type', async () => {
-    await encryptFile(f('data'), { to: x.publicKey, output: f('x.fsec') })
+    await encryptFile(f('data'), { keep: true, to: x.publicKey, output: f('x.fsec') })
     const e = await rejectsWith(
       decryptFile(f('x.fsec'), { identity: y.privateKey, output: f('never') }),
       NoMatchingRecipientError,
@@ -91,7 +91,7 @@ describe('header room: reserved space rounds new headers up to 1024 bytes', func
   })
 
   it('a header whose only stanzas are reserved space is malformed', async () => {
-    await encryptFile(f('data'), { to: x.publicKey, output: f('only-room.fsec') })
+    await encryptFile(f('data'), { keep: true, to: x.publicKey, output: f('only-room.fsec') })
     const bytes = readFileSync(f('only-room.fsec'))
     const layout = layoutOf(bytes)
     bytes[layout.stanzas[0]!.start] = 255 // the X25519 stanza becomes reserved space

@@ -23,7 +23,7 @@ describe('inspect', function () {
   it('without a key: the public header only, no metadata', async () => {
     const { publicKey } = await generateKeyPair('x25519')
     writeFileSync(p('a.txt'), 'alpha')
-    await encryptFile(p('a.txt'), { to: publicKey, note: 'secret note' })
+    await encryptFile(p('a.txt'), { keep: true, to: publicKey, note: 'secret note' })
     const info = await inspect(p('a.txt.fsec'))
     assert.equal(info.metadata, undefined)
     assert.equal(info.recipients.length, 1)
@@ -33,7 +33,7 @@ describe('inspect', function () {
   it('with the identity: the sealed metadata (name, size, note, padding)', async () => {
     const { publicKey, privateKey } = await generateKeyPair('x25519')
     writeFileSync(p('b.txt'), 'bravo!')
-    await encryptFile(p('b.txt'), { to: publicKey, note: 'visit 3' })
+    await encryptFile(p('b.txt'), { keep: true, to: publicKey, note: 'visit 3' })
     const info = await inspect(p('b.txt.fsec'), { identity: privateKey })
     assert.ok(info.metadata)
     assert.equal(info.metadata.name, 'b.txt')
@@ -45,7 +45,7 @@ describe('inspect', function () {
 
   it('with the passphrase of a passphrase-encrypted file', async () => {
     writeFileSync(p('c.txt'), 'charlie')
-    await encryptFile(p('c.txt'), { passphrase: 'pw for c', workFactor: 10, storeName: false })
+    await encryptFile(p('c.txt'), { keep: true, passphrase: 'pw for c', workFactor: 10, storeName: false })
     const info = await inspect(p('c.txt.fsec'), { passphrase: 'pw for c' })
     assert.equal(info.passphrase, true)
     assert.equal(info.metadata?.name, undefined)
@@ -57,7 +57,7 @@ describe('inspect', function () {
     const a = await generateKeyPair('x25519')
     const b = await generateKeyPair('x25519')
     writeFileSync(p('d.txt'), 'delta')
-    await encryptFile(p('d.txt'), { to: a.publicKey })
+    await encryptFile(p('d.txt'), { keep: true, to: a.publicKey })
     await rejectsWith(inspect(p('d.txt.fsec'), { identity: b.privateKey }), NoMatchingRecipientError, 'FSEC_NO_MATCHING_RECIPIENT')
     await rejectsWith(inspect(p('d.txt.fsec'), { identity: a.privateKey, passphrase: 'x' }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
     await rejectsWith(inspect(p('d.txt.fsec'), { identity: a.privateKey, output: 'x' } as never), ArgumentError, 'FSEC_INVALID_ARGUMENT')
@@ -75,7 +75,7 @@ describe('inspect', function () {
     assert.equal(keygen.status, 0, keygen.stderr)
     const recipient = JSON.parse(keygen.stdout).publicKey as string
     writeFileSync(p('e.txt'), 'echo echo')
-    const enc = await runCli(['encrypt', 'e.txt', '-r', recipient, '--note', 'cli note'], { cwd: dir() })
+    const enc = await runCli(['encrypt', '--keep', 'e.txt', '-r', recipient, '--note', 'cli note'], { cwd: dir() })
     assert.equal(enc.status, 0, enc.stderr)
     const human = await runCli(['inspect', 'e.txt.fsec', '-i', 'id.key'], { cwd: dir() })
     assert.equal(human.status, 0, human.stderr)

@@ -128,6 +128,7 @@ async function roundTrip(
   writeFileSync(input, data)
   const encrypted = join(dir, `plain-${n}.bin.fsec`)
   const enc = await encryptFile(input, {
+    keep: true,
     to,
     output: encrypted,
     ...(opts.keyPassphrase !== undefined ? { keyPassphrase: opts.keyPassphrase } : {}),
@@ -149,7 +150,7 @@ async function encryptedTo(dir: string, to: KeyInput | KeyInput[]): Promise<stri
   const input = join(dir, `msg-${n}.txt`)
   writeFileSync(input, `message ${n}\n`)
   const output = join(dir, `msg-${n}.txt.fsec`)
-  await encryptFile(input, { to, output })
+  await encryptFile(input, { keep: true, to, output })
   return output
 }
 
@@ -305,7 +306,7 @@ describeNeeds([OPENSSL], 'keys: RSA key formats made by openssl', () => {
       )
       assert.equal(existsSync(out), false)
       // And when it is used as a recipient.
-      await rejectsWith(encryptFile(f('spki.pem'), { to: f(name), output: join(dir(), `${name}.x.fsec`) }), KeyPassphraseError, 'FSEC_KEY_PASSPHRASE_REQUIRED')
+      await rejectsWith(encryptFile(f('spki.pem'), { keep: true, to: f(name), output: join(dir(), `${name}.x.fsec`) }), KeyPassphraseError, 'FSEC_KEY_PASSPHRASE_REQUIRED')
       assert.deepEqual(leftoverTempFiles(dir()), [])
     })
   }
@@ -434,7 +435,7 @@ describeNeeds([OPENSSL, SSH_KEYGEN], 'keys: OpenSSH public keys (ssh-rsa) from s
     await rejectsWith(loadKey(f('id_ed25519.pub')), KeyError, 'FSEC_KEY_UNSUPPORTED')
     await rejectsWith(loadKey(readFileSync(f('id_ed25519.pub'), 'utf8')), KeyError, 'FSEC_KEY_UNSUPPORTED')
     await rejectsWith(
-      encryptFile(f('id_rsa.pub'), { to: f('id_ed25519.pub'), output: f('ed.fsec') }),
+      encryptFile(f('id_rsa.pub'), { keep: true, to: f('id_ed25519.pub'), output: f('ed.fsec') }),
       KeyError,
       'FSEC_KEY_UNSUPPORTED',
     )
@@ -642,7 +643,7 @@ describe('keys: X25519 keys in age text encoding', () => {
     writeFileSync(f('bad-recipients.txt'), `${b.publicKey.publicText}\n${breakChecksum(pub)}\n`)
     await rejectsWith(loadKeys(f('bad-recipients.txt')), KeyError, 'FSEC_KEY_INVALID')
     await rejectsWith(
-      encryptFile(f('a.txt'), { to: f('bad-recipients.txt'), output: f('bad.fsec') }),
+      encryptFile(f('a.txt'), { keep: true, to: f('bad-recipients.txt'), output: f('bad.fsec') }),
       KeyError,
       'FSEC_KEY_INVALID',
     )
@@ -943,7 +944,7 @@ describe('keys: unusable keys give clear typed errors', () => {
     }
     // As a recipient.
     for (const to of [f('rsa1024.pub.pem'), f('rsa1024.pem'), [good.publicKey, f('rsa1024.pub.pem')]] as KeyInput[]) {
-      await rejectsWith(encryptFile(f('plain.txt'), { to, output: f('short.fsec') }), KeyTooShortError, 'FSEC_KEY_TOO_SHORT')
+      await rejectsWith(encryptFile(f('plain.txt'), { keep: true, to, output: f('short.fsec') }), KeyTooShortError, 'FSEC_KEY_TOO_SHORT')
     }
     assert.equal(existsSync(f('short.fsec')), false)
     // As an identity (even alongside a good one).
@@ -970,7 +971,7 @@ describe('keys: unusable keys give clear typed errors', () => {
     for (const name of ['ec.pem', 'ec-sec1.pem', 'ec.pub.pem', 'ed25519.pem', 'ed25519.pub.pem']) {
       await rejectsWith(loadKey(f(name)), KeyError, 'FSEC_KEY_UNSUPPORTED')
     }
-    await rejectsWith(encryptFile(f('plain.txt'), { to: f('ec.pub.pem'), output: f('ec.fsec') }), KeyError, 'FSEC_KEY_UNSUPPORTED')
+    await rejectsWith(encryptFile(f('plain.txt'), { keep: true, to: f('ec.pub.pem'), output: f('ec.fsec') }), KeyError, 'FSEC_KEY_UNSUPPORTED')
     const enc = await encryptedTo(dir(), good.publicKey)
     await rejectsWith(decryptFile(enc, { identity: f('ed25519.pem'), output: f('ed.out') }), KeyError, 'FSEC_KEY_UNSUPPORTED')
   })
@@ -992,7 +993,7 @@ describe('keys: unusable keys give clear typed errors', () => {
     await rejectsWith(loadKey(f('garbage.txt')), KeyError, 'FSEC_KEY_INVALID')
     writeFileSync(f('garbage2.txt'), 'This is my key, honest.\n')
     await rejectsWith(loadKey(f('garbage2.txt')), KeyError, 'FSEC_KEY_INVALID')
-    await rejectsWith(encryptFile(f('plain.txt'), { to: f('garbage2.txt'), output: f('g.fsec') }), KeyError, 'FSEC_KEY_INVALID')
+    await rejectsWith(encryptFile(f('plain.txt'), { keep: true, to: f('garbage2.txt'), output: f('g.fsec') }), KeyError, 'FSEC_KEY_INVALID')
     const enc = await encryptedTo(dir(), good.publicKey)
     await rejectsWith(decryptFile(enc, { identity: f('garbage2.txt'), output: f('g.out') }), KeyError, 'FSEC_KEY_INVALID')
     // A DER-looking blob (starts with 0x30) that is not a key.
@@ -1005,7 +1006,7 @@ describe('keys: unusable keys give clear typed errors', () => {
     await rejectsWith(loadKey(Buffer.alloc(0)), KeyError, 'FSEC_KEY_INVALID')
     writeFileSync(f('comments.txt'), '# nothing here\n\n   \n# still nothing\n')
     await rejectsWith(loadKeys(f('comments.txt')), KeyError, 'FSEC_KEY_INVALID')
-    await rejectsWith(encryptFile(f('plain.txt'), { to: f('empty.txt'), output: f('e.fsec') }), KeyError, 'FSEC_KEY_INVALID')
+    await rejectsWith(encryptFile(f('plain.txt'), { keep: true, to: f('empty.txt'), output: f('e.fsec') }), KeyError, 'FSEC_KEY_INVALID')
     const enc = await encryptedTo(dir(), good.publicKey)
     await rejectsWith(decryptFile(enc, { identity: f('empty.txt'), output: f('e.out') }), KeyError, 'FSEC_KEY_INVALID')
   })
@@ -1015,7 +1016,7 @@ describe('keys: unusable keys give clear typed errors', () => {
     const e = await rejectsWith(loadKey(missing), FileNotFoundError, 'FSEC_FILE_NOT_FOUND')
     assert.ok(e.message.includes('no-such-key.pem'), e.message)
     await rejectsWith(loadKey({ path: missing }), FileNotFoundError, 'FSEC_FILE_NOT_FOUND')
-    await rejectsWith(encryptFile(f('plain.txt'), { to: missing, output: f('m.fsec') }), FileNotFoundError, 'FSEC_FILE_NOT_FOUND')
+    await rejectsWith(encryptFile(f('plain.txt'), { keep: true, to: missing, output: f('m.fsec') }), FileNotFoundError, 'FSEC_FILE_NOT_FOUND')
     const enc = await encryptedTo(dir(), good.publicKey)
     await rejectsWith(decryptFile(enc, { identity: missing, output: f('m.out') }), FileNotFoundError, 'FSEC_FILE_NOT_FOUND')
     // A missing passphrase file is the same error.

@@ -65,7 +65,7 @@ describe('native addon binary', function () {
       ;(async () => {
         const pair = await f.generateKeyPair('x25519')
         const out = workerData.input + '.' + workerData.id
-        const e = await f.encryptFile(workerData.input, { to: pair.publicKey, output: out + '.fsec' })
+        const e = await f.encryptFile(workerData.input, { keep: true, to: pair.publicKey, output: out + '.fsec' })
         await f.decryptFile(e.output, { identity: pair.privateKey, output: out })
         parentPort.postMessage({ out })
         if (workerData.spin) {
@@ -74,7 +74,7 @@ describe('native addon binary', function () {
           require('node:fs').writeFileSync(big, '')
           require('node:fs').truncateSync(big, 1 << 30)
           parentPort.postMessage({ started: true })
-          await f.encryptFile(big, { to: pair.publicKey, durable: false })
+          await f.encryptFile(big, { keep: true, to: pair.publicKey, durable: false })
         }
       })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }))
     `

@@ -22,7 +22,7 @@ const ROUND_TRIP = `
   ;(async () => {
     const pair = await f.generateKeyPair('x25519')
     fs.writeFileSync('plain.txt', 'hello from the tarball')
-    await f.encryptFile('plain.txt', { to: pair.publicKey })
+    await f.encryptFile('plain.txt', { keep: true, to: pair.publicKey })
     fs.renameSync('plain.txt', 'original.txt')
     await f.decryptFile('plain.txt.fsec', { identity: pair.privateKey })
     if (fs.readFileSync('plain.txt', 'utf8') !== 'hello from the tarball') throw new Error('round trip differs')

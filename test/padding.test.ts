@@ -165,7 +165,7 @@ describe('padded .fsec files', function () {
         const data = randomBytes(size)
         const input = fresh(data)
         const padding = paddingFor(size, pad)
-        const e = await encryptFile(input, { to: pair.publicKey, pad, durable: false })
+        const e = await encryptFile(input, { keep: true, to: pair.publicKey, pad, durable: false })
         assert.equal(e.plaintextBytes, size)
         const { header } = await readHeader(e.output)
         assert.equal(statSync(e.output).size, payloadFileSize(header.length, size + padding), `size ${size}`)
@@ -190,7 +190,7 @@ describe('padded .fsec files', function () {
     const input = fresh(data)
     const padding = paddingFor(data.length, 5 << 20)
     assert.ok(padding > 64 * CHUNK, 'the padding alone fills more than one block')
-    const e = await encryptFile(input, { to: pair.publicKey, pad: 5 << 20, threads: 3, durable: false })
+    const e = await encryptFile(input, { keep: true, to: pair.publicKey, pad: 5 << 20, threads: 3, durable: false })
     const d = await decryptFile(e.output, { identity: pair.privateKey, output: `${input}.out`, threads: 2 })
     assert.equal(d.metadata.padding, padding)
     assert.deepEqual(readFileSync(`${input}.out`), data)
@@ -198,7 +198,7 @@ describe('padded .fsec files', function () {
 
   it('random access stops at the real end of a padded file', async () => {
     const data = randomBytes(3 * CHUNK + 77)
-    const e = await encryptFile(fresh(data), { to: pair.publicKey, pad: 10 * CHUNK })
+    const e = await encryptFile(fresh(data), { keep: true, to: pair.publicKey, pad: 10 * CHUNK })
     const f = await openEncryptedFile(e.output, { identity: pair.privateKey })
     try {
       assert.equal(f.size, data.length)
@@ -293,7 +293,7 @@ describe('padded .fsec files', function () {
 
     it('the decrypt stream strips padding from files made by encryptFile', async () => {
       const data = randomBytes(CHUNK + 5)
-      const e = await encryptFile(fresh(data), { to: pair.publicKey, pad: 'padme' })
+      const e = await encryptFile(fresh(data), { keep: true, to: pair.publicKey, pad: 'padme' })
       assert.deepEqual((await streamDecrypt(readFileSync(e.output), 999)).out, data)
     })
 
@@ -421,7 +421,7 @@ describe('padded .fsec files', function () {
 
   it('rekeying can change the padding (rotation re-pads)', async () => {
     const data = randomBytes(5 * CHUNK + 3)
-    const e = await encryptFile(fresh(data), { to: pair.publicKey, pad: 'padme' })
+    const e = await encryptFile(fresh(data), { keep: true, to: pair.publicKey, pad: 'padme' })
     const other = await generateKeyPair('x25519')
     const { header } = await readHeader(e.output)
     const old = await openHeader(header, { identity: pair.privateKey })
@@ -474,7 +474,7 @@ describe('padded .fsec files', function () {
       assert.equal((await cli(['keygen', '-o', key, '--no-passphrase', '--quiet'])).status, 0)
       for (const pad of ['padme', '65536']) {
         const out = `${input}.${pad}.fsec`
-        const e = await cli(['encrypt', input, '-r', `${key}.pub`, '--pad', pad, '-o', out, '--json'])
+        const e = await cli(['encrypt', '--keep', input, '-r', `${key}.pub`, '--pad', pad, '-o', out, '--json'])
         assert.equal(e.status, 0, e.stderr)
         const padded = data.length + paddingFor(data.length, pad === 'padme' ? 'padme' : Number(pad))
         const { header } = await readHeader(out)
@@ -486,7 +486,7 @@ describe('padded .fsec files', function () {
         assert.deepEqual(readFileSync(`${out}.out`), data)
       }
       for (const bad of ['0', '-5', 'PADME', '1.5', 'x', '']) {
-        const r = await cli(['encrypt', input, '-r', `${key}.pub`, `--pad=${bad}`, '-o', `${input}.bad.fsec`])
+        const r = await cli(['encrypt', '--keep', input, '-r', `${key}.pub`, `--pad=${bad}`, '-o', `${input}.bad.fsec`])
         assert.equal(r.status, 2, `--pad ${bad}: ${r.stderr}`)
         assert.match(r.stderr, /--pad/)
         assert.equal(existsSync(`${input}.bad.fsec`), false)

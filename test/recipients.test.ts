@@ -56,7 +56,7 @@ describe('recipients: one file, several recipients (2 RSA + 2 X25519)', () => {
       { type: 'x25519', key: x2 },
     ]
     const to: KeyInput[] = [rsa1.publicKey, x1.publicKey.publicText, { path: f('rsa2.pub.pem') }, f('x2.key')]
-    await encryptFile(f('data.bin'), { to, output: encrypted })
+    await encryptFile(f('data.bin'), { keep: true, to, output: encrypted })
   })
 
   const identities = (): [string, KeyInput][] => [
@@ -109,13 +109,13 @@ describe('recipients: one file, several recipients (2 RSA + 2 X25519)', () => {
     ]
     for (const [label, to] of dups) {
       const out = f('dup.fsec')
-      const e = await rejectsWith(encryptFile(f('data.bin'), { to, output: out }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
+      const e = await rejectsWith(encryptFile(f('data.bin'), { keep: true, to, output: out }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
       assert.ok(e instanceof ArgumentError, label)
       assert.equal(existsSync(out), false, label)
     }
     // A recipients file that lists the same key twice.
     writeFileSync(f('dup-recipients.txt'), `# twice\n${x1.publicKey.publicText}\n${x2.publicKey.publicText}\n${x1.publicKey.publicText}\n`)
-    await rejectsWith(encryptFile(f('data.bin'), { to: f('dup-recipients.txt'), output: f('dup.fsec') }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
+    await rejectsWith(encryptFile(f('data.bin'), { keep: true, to: f('dup-recipients.txt'), output: f('dup.fsec') }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
     assert.equal(existsSync(f('dup.fsec')), false)
     assert.deepEqual(leftoverTempFiles(dir()), [])
   })
@@ -140,7 +140,7 @@ describe('recipients: one file, several recipients (2 RSA + 2 X25519)', () => {
   it('the order follows the order given, and encryptFile reports the same list as inspect()', async () => {
     writeFileSync(f('small.txt'), 'reordered\n')
     const reversed = [...order].reverse()
-    const r = await encryptFile(f('small.txt'), { to: reversed.map((o) => o.key.publicKey), output: f('small.txt.fsec') })
+    const r = await encryptFile(f('small.txt'), { keep: true, to: reversed.map((o) => o.key.publicKey), output: f('small.txt.fsec') })
     const info = await inspect(f('small.txt.fsec'))
     assert.deepEqual(r.recipients, info.recipients)
     assert.deepEqual(
@@ -158,8 +158,8 @@ describe('recipients: one file, several recipients (2 RSA + 2 X25519)', () => {
   it('a fresh file key per file: the same recipients give two different headers', async () => {
     writeFileSync(f('twice.txt'), 'same input\n')
     const to = order.map((o) => o.key.publicKey)
-    await encryptFile(f('twice.txt'), { to, output: f('twice-1.fsec') })
-    await encryptFile(f('twice.txt'), { to, output: f('twice-2.fsec') })
+    await encryptFile(f('twice.txt'), { keep: true, to, output: f('twice-1.fsec') })
+    await encryptFile(f('twice.txt'), { keep: true, to, output: f('twice-2.fsec') })
     const [a, b] = [await inspect(f('twice-1.fsec')), await inspect(f('twice-2.fsec'))]
     assert.notEqual(a.fileId, b.fileId)
     assert.deepEqual(a.recipients, b.recipients)
@@ -186,7 +186,7 @@ describe('recipients files that mix key formats', () => {
     )
     const input = join(dir(), 'data')
     writeFileSync(input, randomBytes(100))
-    const e = await encryptFile(input, { to: { path: file } })
+    const e = await encryptFile(input, { keep: true, to: { path: file } })
     assert.equal(e.recipients.length, 3)
     for (const pair of [x, r1, r2]) {
       const out = join(dir(), `out-${pair.privateKey.fingerprint.slice(0, 8)}`)

@@ -58,7 +58,7 @@ describe('native rekeyFile', function () {
   async function encrypted(data: Buffer): Promise<string> {
     const input = join(dir(), `r${n++}.bin`)
     writeFileSync(input, data)
-    return (await encryptFile(input, { to: oldPair.publicKey, durable: false })).output
+    return (await encryptFile(input, { keep: true, to: oldPair.publicKey, durable: false })).output
   }
 
   /** Rekeys `source` from the old key pair to the new one, as a rotation would. */
@@ -335,7 +335,7 @@ describe('native rekeyFile', function () {
     const big = join(dir(), 'big.bin')
     writeFileSync(big, '')
     truncateSync(big, 256 << 20)
-    const source = (await encryptFile(big, { to: oldPair.publicKey, durable: false })).output
+    const source = (await encryptFile(big, { keep: true, to: oldPair.publicKey, durable: false })).output
     const before = statSync(source)
     const ac = new AbortController()
     let aborted = false

@@ -69,7 +69,7 @@ describe('file round trips', function () {
     const data = randomBytes(5 * (1 << 20) + 3)
     const input = fresh(data)
     for (const threads of [1, 2, 4]) {
-      const e = await encryptFile(input, { to: x25519.publicKey, threads, output: `${input}.${threads}.fsec` })
+      const e = await encryptFile(input, { keep: true, to: x25519.publicKey, threads, output: `${input}.${threads}.fsec` })
       const out = `${input}.${threads}.out`
       await decryptFile(e.output, { identity: x25519.privateKey, output: out, threads: 5 - threads })
       assert.deepEqual(readFileSync(out), data)
@@ -81,7 +81,7 @@ describe('file round trips', function () {
     chmodSync(input, 0o640)
     const mtime = new Date('2020-02-03T04:05:06.789Z')
     utimesSync(input, mtime, mtime)
-    const e = await encryptFile(input, { to: x25519.publicKey, note: 'session 12, subject 7' })
+    const e = await encryptFile(input, { keep: true, to: x25519.publicKey, note: 'session 12, subject 7' })
     const d = await decryptFile(e.output, { identity: x25519.privateKey, output: `${input}.out` })
     assert.equal(d.metadata.name, input.split('/').pop())
     assert.equal(d.metadata.size, 1000)
@@ -97,7 +97,7 @@ describe('file round trips', function () {
 
   it('leaves name and times out when asked', async () => {
     const input = fresh(randomBytes(10))
-    const e = await encryptFile(input, { to: x25519.publicKey, storeName: false, storeTimes: false })
+    const e = await encryptFile(input, { keep: true, to: x25519.publicKey, storeName: false, storeTimes: false })
     const d = await decryptFile(e.output, { identity: x25519.privateKey, output: `${input}.out` })
     assert.equal(d.metadata.name, undefined)
     assert.equal(d.metadata.mtime, undefined)
@@ -107,7 +107,7 @@ describe('file round trips', function () {
 
   it('names outputs: .fsec added, .fsec stripped, the stored name used otherwise', async () => {
     const input = fresh(randomBytes(5))
-    const e = await encryptFile(input, { to: x25519.publicKey, output: join(dir(), 'renamed.enc') })
+    const e = await encryptFile(input, { keep: true, to: x25519.publicKey, output: join(dir(), 'renamed.enc') })
     await assert.rejects(decryptFile(e.output, { identity: x25519.privateKey }), OutputExistsError)
     const back = input
     const copy = join(dir(), 'moved.enc')
@@ -122,9 +122,9 @@ describe('file round trips', function () {
   it('never replaces an existing output unless overwrite is set', async () => {
     const input = fresh(randomBytes(5))
     writeFileSync(`${input}.fsec`, 'precious')
-    await assert.rejects(encryptFile(input, { to: x25519.publicKey }), OutputExistsError)
+    await assert.rejects(encryptFile(input, { keep: true, to: x25519.publicKey }), OutputExistsError)
     assert.equal(readFileSync(`${input}.fsec`, 'utf8'), 'precious')
-    await encryptFile(input, { to: x25519.publicKey, overwrite: true })
+    await encryptFile(input, { keep: true, to: x25519.publicKey, overwrite: true })
     assert.notEqual(readFileSync(`${input}.fsec`, 'utf8'), 'precious')
     const out = `${input}.out`
     writeFileSync(out, 'precious too')
@@ -136,16 +136,16 @@ describe('file round trips', function () {
     const input = fresh(randomBytes(100))
     await assert.rejects(encryptFile(join(dir(), 'missing'), { to: x25519.publicKey }), FileNotFoundError)
     await assert.rejects(encryptFile(input, {} as never), ArgumentError)
-    await assert.rejects(encryptFile(input, { to: x25519.publicKey, passphrase: 'x' }), ArgumentError)
-    await assert.rejects(encryptFile(input, { to: x25519.publicKey, bogus: 1 } as never), ArgumentError)
-    await assert.rejects(encryptFile(input, { to: x25519.publicKey, note: 'x'.repeat(2000) }), ArgumentError)
-    await assert.rejects(encryptFile(input, { passphrase: 'p', workFactor: 40 }), ArgumentError)
-    await assert.rejects(encryptFile(dir(), { to: x25519.publicKey }), (e: Error & { code?: string }) => e.code === 'FSEC_NOT_A_FILE')
+    await assert.rejects(encryptFile(input, { keep: true, to: x25519.publicKey, passphrase: 'x' }), ArgumentError)
+    await assert.rejects(encryptFile(input, { keep: true, to: x25519.publicKey, bogus: 1 } as never), ArgumentError)
+    await assert.rejects(encryptFile(input, { keep: true, to: x25519.publicKey, note: 'x'.repeat(2000) }), ArgumentError)
+    await assert.rejects(encryptFile(input, { keep: true, passphrase: 'p', workFactor: 40 }), ArgumentError)
+    await assert.rejects(encryptFile(dir(), { keep: true, to: x25519.publicKey }), (e: Error & { code?: string }) => e.code === 'FSEC_NOT_A_FILE')
     await assert.rejects(decryptFile(input, { identity: x25519.privateKey }), NotEncryptedError)
-    const e = await encryptFile(input, { to: x25519.publicKey })
+    const e = await encryptFile(input, { keep: true, to: x25519.publicKey })
     await assert.rejects(decryptFile(e.output, { identity: rsa.privateKey, output: `${input}.o` }), NoMatchingRecipientError)
     await assert.rejects(decryptFile(e.output, { passphrase: 'x', output: `${input}.o` }), NoMatchingRecipientError)
-    const p = await encryptFile(input, { passphrase: 'right', workFactor: 10, output: `${input}.p.fsec` })
+    const p = await encryptFile(input, { keep: true, passphrase: 'right', workFactor: 10, output: `${input}.p.fsec` })
     await assert.rejects(decryptFile(p.output, { passphrase: 'wrong', output: `${input}.o` }), WrongPassphraseError)
     await assert.rejects(decryptFile(p.output, { identity: x25519.privateKey, output: `${input}.o` }), NoMatchingRecipientError)
     assert.equal(existsSync(`${input}.o`), false)
@@ -157,7 +157,7 @@ describe('file round trips', function () {
     writeFileSync(big, '')
     truncateSync(big, 1 << 30) // sparse: reads fast, still takes a while to encrypt
     const ac = new AbortController()
-    const pending = encryptFile(big, { to: x25519.publicKey, signal: ac.signal, durable: false })
+    const pending = encryptFile(big, { keep: true, to: x25519.publicKey, signal: ac.signal, durable: false })
     setTimeout(() => ac.abort(), 30)
     await assert.rejects(pending, AbortError)
     assert.equal(existsSync(`${big}.fsec`), false)
@@ -165,11 +165,11 @@ describe('file round trips', function () {
 
     const pre = new AbortController()
     pre.abort()
-    await assert.rejects(encryptFile(big, { to: x25519.publicKey, signal: pre.signal }), AbortError)
+    await assert.rejects(encryptFile(big, { keep: true, to: x25519.publicKey, signal: pre.signal }), AbortError)
     assert.equal(existsSync(`${big}.fsec`), false)
 
     const small = fresh(randomBytes(3 << 20))
-    const e = await encryptFile(small, { to: x25519.publicKey })
+    const e = await encryptFile(small, { keep: true, to: x25519.publicKey })
     const ac2 = new AbortController()
     ac2.abort()
     await assert.rejects(decryptFile(e.output, { identity: x25519.privateKey, output: `${small}.o`, signal: ac2.signal }), AbortError)
@@ -184,6 +184,7 @@ describe('file round trips', function () {
     let touched = false
     await assert.rejects(
       encryptFile(big, {
+        keep: true,
         to: x25519.publicKey,
         durable: false,
         onProgress: ({ done, total }) => {
@@ -204,9 +205,9 @@ describe('file round trips', function () {
   it('reports progress up to the total', async () => {
     const input = fresh(randomBytes(2 << 20))
     const seen: { done: number; total: number }[] = []
-    await encryptFile(input, { to: x25519.publicKey, onProgress: (p) => seen.push(p) })
+    await encryptFile(input, { keep: true, to: x25519.publicKey, onProgress: (p) => seen.push(p) })
     assert.ok(seen.length >= 1)
-    assert.deepEqual(seen[seen.length - 1], { done: 2 << 20, total: 2 << 20 })
+    assert.deepEqual(seen[seen.length - 1], { done: 2 << 20, total: 2 << 20, phase: 'encrypt' })
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.done >= seen[i - 1]!.done)
   })
 
@@ -224,7 +225,7 @@ describe('file round trips', function () {
     const r = await f.open({ identity: rsa.privateKey })
     assert.deepEqual(await r.read(100, 50), data.subarray(100, 150))
     r.close()
-    rmSync(input)
+    assert.equal(existsSync(input), false, 'the plaintext is destroyed after a verified encryption')
     await f.decrypt({ identity: x25519.privateKey })
     assert.equal(f.path, input)
     assert.deepEqual(readFileSync(f.path), data)

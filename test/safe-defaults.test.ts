@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import {
@@ -17,6 +17,7 @@ import {
   SecFile,
   UnsafeLocationError,
 } from '../lib'
+import { ensureBuilt, runCli } from './cli/run'
 import { leftoverTempFiles, rejectsWith, scratchDir } from './helpers'
 
 describe('safe defaults', function () {
@@ -190,6 +191,48 @@ describe('safe defaults', function () {
         ArgumentError,
         'FSEC_INVALID_ARGUMENT',
       )
+    })
+  })
+
+  describe('the command line', () => {
+    it('filesec encrypt destroys the plaintext unless --keep; decrypt refuses a synced folder unless --allow-unsafe-output', async () => {
+      ensureBuilt()
+      const run = (args: string[], env?: Record<string, string>) => runCli(args, { cwd: dir(), ...(env ? { env } : {}) })
+      const keygen = await run(['keygen', '-o', 'cli.key', '--no-passphrase', '--json'])
+      assert.equal(keygen.status, 0, keygen.stderr)
+      const recipient = JSON.parse(keygen.stdout).publicKey as string
+      writeFileSync(p('cli-plain.txt'), 'cli plaintext')
+      const enc = await run(['encrypt', 'cli-plain.txt', '-r', recipient, '--passes', '1', '--json'])
+      assert.equal(enc.status, 0, enc.stderr)
+      const result = JSON.parse(enc.stdout)
+      assert.equal(result.plaintext, 'destroyed')
+      assert.equal(result.destroyReport.passes.length, 1)
+      assert.equal(existsSync(p('cli-plain.txt')), false)
+      writeFileSync(p('cli-kept.txt'), 'kept')
+      const kept = await run(['encrypt', 'cli-kept.txt', '-r', recipient])
+      assert.equal(kept.status, 0, kept.stderr)
+      assert.match(kept.stdout, /plaintext destroyed: 3 passes/)
+      const keep = await run(['encrypt', 'cli-kept.txt.fsec', '-r', recipient, '--keep'])
+      assert.equal(keep.status, 0, keep.stderr)
+      assert.match(keep.stdout, /plaintext kept/)
+      assert.equal(existsSync(p('cli-kept.txt.fsec')), true)
+      const bad = await run(['encrypt', 'cli-kept.txt.fsec', '-r', recipient, '--keep', '--passes', '2', '-o', 'x.fsec'])
+      assert.equal(bad.status, 2, bad.stderr)
+
+      // A fake HOME whose Dropbox folder holds the encrypted file.
+      const box = join(p('cli-home'), 'Dropbox')
+      mkdirSync(join(p('cli-home'), '.dropbox'), { recursive: true })
+      mkdirSync(box)
+      writeFileSync(join(p('cli-home'), '.dropbox', 'info.json'), JSON.stringify({ business: { path: box } }))
+      renameSync(p('cli-plain.txt.fsec'), join(box, 'cli-plain.txt.fsec'))
+      const env = { HOME: p('cli-home') }
+      const refused = await run(['decrypt', join(box, 'cli-plain.txt.fsec'), '-i', 'cli.key', '--json'], env)
+      assert.equal(refused.status, 3, refused.stderr)
+      assert.equal(JSON.parse(refused.stderr).error.code, 'FSEC_UNSAFE_LOCATION')
+      assert.equal(existsSync(join(box, 'cli-plain.txt')), false)
+      const allowed = await run(['decrypt', join(box, 'cli-plain.txt.fsec'), '-i', 'cli.key', '--allow-unsafe-output'], env)
+      assert.equal(allowed.status, 0, allowed.stderr)
+      assert.equal(readFileSync(join(box, 'cli-plain.txt'), 'utf8'), 'cli plaintext')
     })
   })
 })

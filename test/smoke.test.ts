@@ -14,7 +14,7 @@ describe('smoke: encrypt then decrypt a file', () => {
     const input = join(dir(), 'data.bin')
     const data = randomBytes(100 * 1024)
     writeFileSync(input, data)
-    const enc = await encryptFile(input, { to: publicKey })
+    const enc = await encryptFile(input, { keep: true, to: publicKey })
     assert.equal(statSync(enc.output).mode & 0o777, 0o600)
     const out = join(dir(), 'back.bin')
     await decryptFile(enc.output, { identity: privateKey, output: out })

@@ -95,7 +95,7 @@ describe('streams and random access', function () {
     assert.equal(d.metadata.note, 'via stream')
     assert.equal(d.metadata.size, data.length)
 
-    const e = await encryptFile(src, { to: pair.publicKey, output: join(dir(), 'f.fsec') })
+    const e = await encryptFile(src, { keep: true, to: pair.publicKey, output: join(dir(), 'f.fsec') })
     const stream = createDecryptStream({ identity: pair.privateKey })
     let meta: FileMetadata | undefined
     stream.on('metadata', (m: FileMetadata) => (meta = m))
@@ -131,7 +131,7 @@ describe('streams and random access', function () {
     const data = randomBytes(5 * 16384 + 777)
     const src = join(dir(), 'r.bin')
     writeFileSync(src, data)
-    const e = await encryptFile(src, { to: pair.publicKey })
+    const e = await encryptFile(src, { keep: true, to: pair.publicKey })
     const f = await openEncryptedFile(e.output, { identity: pair.privateKey })
     try {
       assert.equal(f.size, data.length)

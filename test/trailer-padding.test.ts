@@ -422,7 +422,7 @@ describe('standalone padding (pyFileSec trailer)', function () {
     it('an encrypted .fsec file is refused (a trailer would break its decryption and hide nothing)', async () => {
       const { publicKey } = await generateKeyPair('x25519')
       const plain = fresh(randomBytes(50))
-      const enc = (await encryptFile(plain, { to: publicKey })).output
+      const enc = (await encryptFile(plain, { keep: true, to: publicKey })).output
       const before = bytes(enc)
       const e = await rejectsWith(padFile(enc, 4096), ArgumentError, 'FSEC_INVALID_ARGUMENT')
       assert.match(e.message, /encrypted \.fsec file/)

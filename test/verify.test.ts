@@ -44,7 +44,7 @@ describe('verifyEncryptedFile', function () {
   async function encrypted(data: Buffer, recipients?: RecipientOptions): Promise<string> {
     const input = join(dir(), `v${n++}.bin`)
     writeFileSync(input, data)
-    return (await encryptFile(input, { ...(recipients ?? { to: pair.publicKey }), durable: false })).output
+    return (await encryptFile(input, { keep: true, ...(recipients ?? { to: pair.publicKey }), durable: false })).output
   }
 
   /** Runs `fn` and checks that the folder's names and the file's bytes did not change. */
