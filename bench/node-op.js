@@ -28,6 +28,7 @@ async function main() {
   const run = {
     'file-encrypt': () =>
       filesec.encryptFile(input, {
+        keep: true,
         to: args.to,
         output,
         durable: args.durable !== 'false',

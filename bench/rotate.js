@@ -119,7 +119,7 @@ async function run(o, { filesec, scratch, dirs }) {
     const plain = path.join(dirs[w], 'input.bin')
     process.stdout.write(`${w}: making ${sizeMiB.toFixed(0)} MiB of random data and encrypting it ... `)
     const hash = makeRandomFile(plain, o.size)
-    const file = (await filesec.encryptFile(plain, { to: a.recipient, durable: false })).output
+    const file = (await filesec.encryptFile(plain, { to: a.recipient, durable: false, keep: true })).output
     rm(plain)
     console.log(`${path.relative(process.cwd(), file)}`)
     const unused = path.join(dirs[w], 'unused')

@@ -66,7 +66,7 @@ function inChild(code: string): number {
     const encRss = inChild(`
       const pair = await f.generateKeyPair('x25519')
       await f.writePrivateKey(pair.privateKey, ${JSON.stringify(join(dir, 'id.txt'))}, { unprotected: true })
-      await f.encryptFile(${JSON.stringify(input)}, { to: pair.publicKey })`)
+      await f.encryptFile(${JSON.stringify(input)}, { to: pair.publicKey, keep: true })`)
     rmSync(input)
     const decRss = inChild(`
       await f.decryptFile(${JSON.stringify(input + '.fsec')}, { identity: ${JSON.stringify(join(dir, 'id.txt'))} })`)
