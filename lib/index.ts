@@ -15,6 +15,7 @@ export { type InspectResult, type RecipientInfo } from './fsec'
 export { inspect, type InspectOptions, type InspectWithMetadataResult } from './inspect'
 export { verifyEncryptedFile, type VerifyOptions, type VerifyResult } from './verify'
 export { type PadOption, paddingFor, padmeLength } from './padding'
+export { fileStatus, type FileStatus } from './status'
 export { recoverRotation, type RecoverResult, rotateFile, type RotateOptions, type RotateResult } from './rotate'
 export {
   generateKeyPair,

@@ -4,6 +4,8 @@
 import { closeSync, lstatSync, openSync, readSync, type Stats, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 
+import { destroyFile, type DestroyOptions, type DestroyReport } from './destroy'
+import { detectSyncService, detectVcs, type SyncServiceInfo } from './detect'
 import { ArgumentError, FileError, fromFs } from './errors'
 import { type DecryptOptions, type DecryptResult, decryptFile, type IdentityOptions } from './decrypt'
 import { type EncryptOptions, type EncryptResult, encryptFile } from './encrypt'
@@ -20,11 +22,20 @@ import {
   type UnpadResult,
 } from './trailer-padding'
 import { type EncryptedFile, openEncryptedFile } from './reader'
+import { rotateFile, type RotateOptions, type RotateResult } from './rotate'
+import { type FileStatus, fileStatus } from './status'
 
 export class SecFile {
   private current: string
   /** The result of the latest operation. */
-  lastResult: EncryptResult | DecryptResult | PadResult | UnpadResult | undefined
+  lastResult:
+    | EncryptResult
+    | DecryptResult
+    | RotateResult
+    | DestroyReport
+    | PadResult
+    | UnpadResult
+    | undefined
 
   constructor(path: string) {
     if (typeof path !== 'string' || path === '') throw new ArgumentError('SecFile needs a path')
@@ -71,6 +82,40 @@ export class SecFile {
     this.lastResult = result
     this.current = result.output
     return this
+  }
+
+  /**
+   * Changes who can open the encrypted file (header only by default, or `rekey: true`); the path
+   * stays the same.
+   */
+  async rotate(options: RotateOptions): Promise<this> {
+    this.lastResult = await rotateFile(this.current, options)
+    return this
+  }
+
+  /**
+   * Destroys the file (multi-pass overwrite, then removal); `lastResult` is the report. The
+   * SecFile keeps the path, which no longer names a file (unless `remove: false`).
+   */
+  async destroy(options?: DestroyOptions): Promise<this> {
+    this.lastResult = await destroyFile(this.current, options)
+    return this
+  }
+
+  /** Size, mode, hard links, encryption, version control, cloud sync and the medium, at once. */
+  status(): Promise<FileStatus> {
+    return fileStatus(this.current)
+  }
+
+  /** True when the file is tracked by version control (git), or lies in a Mercurial/Subversion working copy. */
+  async isTracked(): Promise<boolean> {
+    const vcs = await detectVcs(this.current)
+    return vcs !== null && vcs.tracked !== false
+  }
+
+  /** The cloud-sync service whose folder holds the file (Dropbox, OneDrive, …), or null. */
+  syncService(): Promise<SyncServiceInfo | null> {
+    return detectSyncService(this.current)
   }
 
   /** Decrypts the file; afterwards `path` names the decrypted file. */

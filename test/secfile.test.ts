@@ -1,9 +1,18 @@
 // SecFile: the one object that follows a file (plain → .fsec → plain) and reports on it.
 import { strict as assert } from 'node:assert'
-import { chmodSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { FileError, FileNotFoundError, generateKeyPair, PaddingError, SecFile } from '../lib'
+import {
+  type DestroyReport,
+  FileError,
+  FileNotFoundError,
+  generateKeyPair,
+  NoMatchingRecipientError,
+  PaddingError,
+  type RotateResult,
+  SecFile,
+} from '../lib'
 import { scratchDir } from './helpers'
 
 describe('SecFile', function () {
@@ -63,6 +72,47 @@ describe('SecFile', function () {
     assert.deepEqual(f.lastResult, { path: p('pad.txt'), size: original.length, removed: 0 })
     await assert.rejects(f.pad(-1), (e: unknown) => e instanceof PaddingError && e.code === 'FSEC_PADDING')
     await assert.rejects(f.unpad(), PaddingError)
+  })
+
+  it('status(), isTracked(), syncService(): where the file lives (§7.104/§7.105)', async () => {
+    writeFileSync(p('where.txt'), 'where')
+    const f = new SecFile(p('where.txt'))
+    const st = await f.status()
+    assert.equal(st.path, p('where.txt'))
+    assert.equal(st.size, 5)
+    assert.equal(st.isEncrypted, false)
+    assert.equal(st.hardlinks, 1)
+    assert.equal(await f.isTracked(), false)
+    assert.equal(await f.syncService(), null)
+    mkdirSync(p('wc/.hg'), { recursive: true })
+    writeFileSync(p('wc/in-hg.txt'), 'x')
+    assert.equal(await new SecFile(p('wc/in-hg.txt')).isTracked(), true)
+  })
+
+  it('§7.96 destroy() removes the file and keeps the report as lastResult', async () => {
+    writeFileSync(p('bye.txt'), 'goodbye')
+    const f = new SecFile(p('bye.txt'))
+    await f.destroy({ passes: 1 })
+    const report = f.lastResult as DestroyReport
+    assert.equal(report.disposition, 'destroyed')
+    assert.equal(report.passes.length, 1)
+    assert.equal(existsSync(p('bye.txt')), false)
+  })
+
+  it('rotate() keeps the path; the new recipient opens the file and the old one no longer does', async () => {
+    const a = await generateKeyPair('x25519')
+    const b = await generateKeyPair('x25519')
+    writeFileSync(p('rot.txt'), 'rotate me')
+    const f = new SecFile(p('rot.txt'))
+    await f.encrypt({ to: a.publicKey })
+    await f.rotate({ identity: a.privateKey, to: b.publicKey })
+    assert.equal(f.path, p('rot.txt.fsec'))
+    assert.equal((f.lastResult as RotateResult).rekeyed, false)
+    await assert.rejects(f.metadata({ identity: a.privateKey }), NoMatchingRecipientError)
+    const m = await f.metadata({ identity: b.privateKey })
+    assert.equal(m.rotations?.length, 1)
+    await f.decrypt({ identity: b.privateKey })
+    assert.equal(readFileSync(f.path, 'utf8'), 'rotate me')
   })
 })
 
