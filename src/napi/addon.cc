@@ -31,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_fsec(env, exports);
   init_jobs(env, exports);
   init_primitives(env, exports);
+  init_signing(env, exports);
   exports.Set("opensslVersion", Napi::Function::New(env, OpensslVersion, "opensslVersion"));
   return exports;
 }

@@ -124,5 +124,6 @@ void init_payload(Napi::Env env, Napi::Object exports);
 void init_fsec(Napi::Env env, Napi::Object exports);
 void init_jobs(Napi::Env env, Napi::Object exports);
 void init_primitives(Napi::Env env, Napi::Object exports);
+void init_signing(Napi::Env env, Napi::Object exports);  // after init_primitives
 
 }  // namespace filesec::napi
