@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'FSEC_IO'
   | 'FSEC_ABORTED'
   | 'FSEC_INTERNAL'
+  | 'FSEC_SIGNATURE_INVALID'
+  | 'FSEC_SIGNATURE_UNSUPPORTED'
 
 export class FilesecError extends Error {
   readonly code: ErrorCode
@@ -97,6 +99,13 @@ export class AbortError extends FilesecError {
 
 export class InternalError extends FilesecError {}
 
+/**
+ * A signature that cannot be checked: malformed (FSEC_SIGNATURE_INVALID) or of a kind filesec
+ * does not verify (FSEC_SIGNATURE_UNSUPPORTED). A well-formed signature that does not match is
+ * not an error: verification returns false.
+ */
+export class SignatureError extends FilesecError {}
+
 type ErrorClass = new (code: ErrorCode, message: string) => FilesecError
 
 const classes: Record<ErrorCode, ErrorClass> = {
@@ -124,6 +133,8 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_IO: FileError,
   FSEC_ABORTED: FilesecError,
   FSEC_INTERNAL: InternalError,
+  FSEC_SIGNATURE_INVALID: SignatureError,
+  FSEC_SIGNATURE_UNSUPPORTED: SignatureError,
 }
 
 /** Turns an error from the native addon (an Error with `code`) into its FilesecError class. */

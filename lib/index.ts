@@ -26,6 +26,16 @@ export {
   type WritePrivateKeyOptions,
   writePublicKey,
 } from './keys'
+export {
+  signFile,
+  type SignatureAlgorithm,
+  type SignOptions,
+  type SignResult,
+  verifyFile,
+  verifyFileDetailed,
+  type VerifyOptions,
+  type VerifyResult,
+} from './sign'
 export type { FileMetadata, MetadataOptions } from './metadata'
 export type { PassphraseSource } from './passphrase'
 export type { Progress, RunOptions } from './options'

@@ -9,6 +9,7 @@ import {
   NoMatchingRecipientError,
   OutputExistsError,
   PayloadError,
+  SignatureError,
   WrongPassphraseError,
 } from '../index'
 import { UsageError } from './args'
@@ -28,8 +29,10 @@ export const EXIT = {
   KEY: 5,
   /** The file cannot be opened: no given identity is a recipient, or the passphrase is wrong. */
   CANNOT_OPEN: 6,
-  /** The encrypted file is damaged or not one: tampered, truncated, not encrypted, unsupported version. */
+  /** The encrypted file is damaged or not one: tampered, truncated, not encrypted, unsupported version; a malformed or unsupported signature file. */
   DAMAGED: 7,
+  /** verify: the signature does not match (modified file, wrong key, altered trusted comment). */
+  BAD_SIGNATURE: 8,
   /** Interrupted by SIGINT or SIGTERM (nothing is left at the output name). */
   INTERRUPTED: 130,
 } as const
@@ -59,6 +62,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_IO: EXIT.FILE,
   FSEC_ABORTED: EXIT.INTERRUPTED,
   FSEC_INTERNAL: EXIT.FAILURE,
+  FSEC_SIGNATURE_INVALID: EXIT.DAMAGED,
+  FSEC_SIGNATURE_UNSUPPORTED: EXIT.DAMAGED,
 }
 
 /** The exit status for an error thrown by a command. */
@@ -73,6 +78,7 @@ export function exitCodeFor(error: unknown): number {
     if (error instanceof KeyError) return EXIT.KEY
     if (error instanceof NoMatchingRecipientError || error instanceof WrongPassphraseError) return EXIT.CANNOT_OPEN
     if (error instanceof HeaderError || error instanceof PayloadError) return EXIT.DAMAGED
+    if (error instanceof SignatureError) return EXIT.DAMAGED
   }
   return EXIT.FAILURE
 }
