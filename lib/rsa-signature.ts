@@ -15,8 +15,7 @@ export const RSA_PSS_SHA256 = 'rsa-pss-sha256' as const
 
 const MAGIC = 'filesec signature v1'
 const FIELDS = ['algorithm', 'key-fingerprint', 'signature'] as const
-/** RSA moduli from 2048 to 16384 bits give signatures of 256 to 2048 bytes. */
-const MIN_SIGNATURE_BYTES = 256
+/** The largest RSA modulus filesec accepts (16384 bits) gives 2048-byte signatures. */
 const MAX_SIGNATURE_BYTES = 2048
 
 export interface RsaSignature {
@@ -60,8 +59,10 @@ export function parseRsaSignature(data: Buffer): RsaSignature {
   if (!/^[0-9a-f]{64}$/.test(fingerprint)) throw invalid('the key fingerprint must be 64 lower-case hex digits')
   const signature = Buffer.from(signatureText, 'base64')
   if (signature.toString('base64') !== signatureText) throw invalid('the signature is not base64')
-  if (signature.length < MIN_SIGNATURE_BYTES || signature.length > MAX_SIGNATURE_BYTES) {
-    throw invalid('the signature has an impossible length for an RSA key of 2048 to 16384 bits')
+  // A length that does not fit the key is a signature that does not match (verification says
+  // false); an empty or oversized one is no RSA signature at all.
+  if (signature.length === 0 || signature.length > MAX_SIGNATURE_BYTES) {
+    throw invalid('the signature is empty or longer than any RSA signature')
   }
   return { algorithm, fingerprint, signature }
 }
