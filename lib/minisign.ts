@@ -149,9 +149,10 @@ export function trustedCommentProblem(text: string): string | undefined {
 
 /**
  * minisign's default trusted comment: `timestamp:<unix seconds>\tfile:<base name>\thashed`.
- * Characters of the name that cannot go in a trusted comment become '?'.
+ * Characters of the name that cannot go in a trusted comment become '?', and so do tabs (they
+ * separate the fields).
  */
 export function defaultTrustedComment(baseName: string, now: Date): string {
-  const name = baseName.replace(new RegExp(CONTROL, 'g'), '?').replace(new RegExp(LONE_SURROGATE, 'g'), '?')
+  const name = baseName.replace(new RegExp(`${CONTROL.source}|\t`, 'g'), '?').replace(new RegExp(LONE_SURROGATE, 'g'), '?')
   return `timestamp:${Math.floor(now.getTime() / 1000)}\tfile:${name}\thashed`
 }
