@@ -21,7 +21,7 @@ export function haveTool(tool: Tool): boolean {
 }
 
 /** describe() for suites that run `tool`; one visible skipped test when it is not installed. */
-export function describeWithTool(tool: Tool, title: string, fn: () => void): void {
+export function describeWithTool(tool: Tool, title: string, fn: (this: Mocha.Suite) => void): void {
   if (!haveTool(tool)) {
     describe(title, () => {
       it(`SKIPPED: ${tool.cmd} not found (Debian package ${tool.pkg})`, function () {
