@@ -11,11 +11,14 @@ import { inspect } from './cli/inspect'
 import { Interrupts } from './cli/interrupt'
 import { keygen } from './cli/keygen'
 import { Output } from './cli/output'
+import { sign } from './cli/sign'
+import { verify } from './cli/verify'
 import { versions } from './index'
 
-type Command = (args: string[], ctx: Context) => Promise<void>
+/** Runs a command; it may return its exit status (verify: a signature that does not match). */
+type Command = (args: string[], ctx: Context) => Promise<void | number>
 
-const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect }
+const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect, sign, verify }
 
 /** Global flags before the first non-option word (they may also follow the command). */
 function wants(args: readonly string[], ...names: string[]): boolean {
@@ -46,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     name = argv[i]
     const rest = [...argv.slice(0, i), ...argv.slice(i + 1)]
-    if (name === undefined) throw new UsageError('missing command (keygen, encrypt, decrypt or inspect)')
+    if (name === undefined) throw new UsageError('missing command (keygen, encrypt, decrypt, inspect, sign or verify)')
     if (name === 'help') {
       const topic = rest.find((a) => !a.startsWith('-'))
       if (topic !== undefined && HELP[topic] === undefined) throw new UsageError(`unknown command '${topic}'`)
@@ -54,9 +57,10 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.OK
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
-    if (command === undefined) throw new UsageError(`unknown command '${name}' (keygen, encrypt, decrypt or inspect)`)
-    await command(rest, { out, interrupts })
-    return EXIT.OK
+    if (command === undefined) {
+      throw new UsageError(`unknown command '${name}' (keygen, encrypt, decrypt, inspect, sign or verify)`)
+    }
+    return (await command(rest, { out, interrupts })) ?? EXIT.OK
   } catch (e) {
     if (e instanceof UsageError && e.command === undefined && name !== undefined && Object.hasOwn(COMMANDS, name)) {
       e.command = name

@@ -11,7 +11,9 @@ export const EXIT_STATUS_HELP = `Exit status:
        private key is needed, wrong key passphrase
   6    cannot open: none of the identities is a recipient, or wrong passphrase
   7    damaged or not encrypted: tampered, truncated, not a .fsec file,
-       unsupported format version
+       unsupported format version; a malformed or unsupported signature file
+  8    verify: the signature does not match (the file was modified, another
+       key signed, or the trusted comment was altered)
   130  interrupted (SIGINT/SIGTERM); nothing is left at the output name`
 
 const COMMON = `Common options:
@@ -27,13 +29,15 @@ newline is dropped) or --passphrase-env VARIABLE (the variable's name).`
 export const MAIN_HELP = `filesec: public-key file encryption for sensitive data
 
 Usage:
-  filesec keygen  [--type x25519|rsa] [--bits N] -o PRIVATE_KEY [--public-out PATH]
+  filesec keygen  [--type x25519|rsa|ed25519] [--bits N] -o PRIVATE_KEY [--public-out PATH]
                   [--passphrase-file F | --passphrase-env VAR | --no-passphrase]
   filesec encrypt FILE (-r RECIPIENT | -R RECIPIENTS_FILE)... [-o OUT] [options]
   filesec encrypt FILE -p [--passphrase-file F | --passphrase-env VAR] [-o OUT] [options]
   filesec decrypt FILE -i IDENTITY... [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec decrypt FILE [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec inspect FILE
+  filesec sign    FILE --key PRIVATE_KEY [-o SIG] [--comment TEXT] [--overwrite]
+  filesec verify  FILE --key PUBLIC_KEY [--signature SIG]
   filesec help [COMMAND]
   filesec --version
 
@@ -42,6 +46,8 @@ Commands:
   encrypt   encrypt a file to public keys or to a passphrase
   decrypt   decrypt a .fsec file with a private key or the passphrase
   inspect   show the public header of a .fsec file (no key needed)
+  sign      make a detached signature of a file (Ed25519/minisign or RSA-PSS)
+  verify    check a detached signature of a file
 
 Run 'filesec COMMAND --help' for a command's options.
 
@@ -53,7 +59,7 @@ ${PASSPHRASES}
 ${EXIT_STATUS_HELP}
 `
 
-export const KEYGEN_HELP = `Usage: filesec keygen [--type x25519|rsa] [--bits N] -o PRIVATE_KEY [options]
+export const KEYGEN_HELP = `Usage: filesec keygen [--type x25519|rsa|ed25519] [--bits N] -o PRIVATE_KEY [options]
 
 Generates a key pair. The private key is written to PRIVATE_KEY with mode 0600,
 protected by a passphrase (asked twice on the terminal unless given otherwise);
@@ -61,7 +67,8 @@ the public key is written to PRIVATE_KEY.pub. Existing files are never replaced.
 The public key and its fingerprint are printed; the private key never is.
 
 Options:
-  -t, --type TYPE          x25519 (default, age-compatible) or rsa
+  -t, --type TYPE          x25519 (default, age-compatible), rsa, or ed25519
+                           (signing only; the public key in minisign's format)
   -b, --bits N             RSA modulus size (default 4096; 2048 to 16384)
   -o, --output PATH        where to write the private key (required)
       --public-out PATH    where to write the public key (default PATH.pub)
@@ -140,9 +147,59 @@ ${COMMON}
 ${EXIT_STATUS_HELP}
 `
 
+export const SIGN_HELP = `Usage: filesec sign FILE --key PRIVATE_KEY [options]
+
+Makes a detached signature of FILE (any file, encrypted or not), hashed in one
+streaming pass. An Ed25519 key writes FILE.minisig in minisign's format
+(\`minisign -V\` verifies it); an RSA key writes FILE.sig, filesec's RSA-PSS
+(SHA-256) signature file. The signature file is created with mode 0600 and
+never replaces an existing file unless --overwrite is given.
+
+Options:
+  -k, --key PATH            the private key file: Ed25519 (PEM, or a minisign
+                            secret key) or RSA (PEM)
+  -o, --output SIG          signature path (default FILE.minisig or FILE.sig)
+  -t, --comment TEXT        Ed25519: the signed trusted comment (default
+                            timestamp:<unix time>, file:<name>, hashed)
+      --overwrite           replace an existing signature file
+      --passphrase-file F   read the key passphrase from file F
+      --passphrase-env VAR  read the key passphrase from environment variable VAR
+
+A protected key is asked for its passphrase on the terminal unless one of the
+passphrase options is given.
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
+export const VERIFY_HELP = `Usage: filesec verify FILE --key PUBLIC_KEY [--signature SIG]
+
+Checks a detached signature of FILE: a minisign signature (.minisig, made by
+filesec or minisign) or a filesec RSA signature (.sig). Exits 0 when it
+matches, 8 when it does not (the file was modified, another key signed, or the
+trusted comment was altered), 7 when the signature file is malformed.
+
+Options:
+  -k, --key KEY             the signer's public key: a file (minisign public
+                            key, PEM), or minisign's RW… line, or PEM text
+  -x, --signature SIG       the signature file (default FILE.minisig or FILE.sig,
+                            whichever exists)
+      --passphrase-file F   if --key is a protected private key: its passphrase
+      --passphrase-env VAR  the same, from environment variable VAR
+
+The trusted comment is printed once the signature is verified.
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
 export const HELP: Record<string, string> = {
   keygen: KEYGEN_HELP,
   encrypt: ENCRYPT_HELP,
   decrypt: DECRYPT_HELP,
   inspect: INSPECT_HELP,
+  sign: SIGN_HELP,
+  verify: VERIFY_HELP,
 }
