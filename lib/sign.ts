@@ -2,8 +2,8 @@
 // (FILE.minisig, which `minisign -V` verifies); RSA keys make RSA-PSS-SHA-256 signatures in
 // filesec's signature file (FILE.sig). The file is hashed by the native engine in one streaming
 // pass, off the main thread; the signature files are read and written here.
-import { open } from 'node:fs/promises'
-import { basename, resolve } from 'node:path'
+import { open, stat } from 'node:fs/promises'
+import { basename, dirname, resolve } from 'node:path'
 
 import { ArgumentError, FileError, KeyError, SignatureError, WrongKeyError, fromFs, nativeCall } from './errors'
 import { runJob } from './jobs'
@@ -152,6 +152,10 @@ export async function signFile(input: string, options: SignOptions): Promise<Sig
     output = resolve(options.output ?? `${source}${ed25519 ? MINISIG_EXTENSION : RSA_SIGNATURE_EXTENSION}`)
     if (output === source) throw new ArgumentError('the signature file must differ from the signed file')
     if (!options.overwrite) await assertOutputAbsent(output)
+    // The folder must exist before the file is hashed, not only when the signature is written.
+    await stat(dirname(output)).catch((e: unknown) => {
+      throw fromFs(e, dirname(output!))
+    })
   }
   let trustedComment: string | undefined
   if (ed25519) {

@@ -2,7 +2,7 @@
 // process. Exit statuses: 0 valid, 8 a signature that does not match, 7 a malformed one, and the
 // usual 2 / 3 / 4 / 5. minisign interoperability from the command line when minisign is installed.
 import { strict as assert } from 'node:assert'
-import { randomBytes } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as nodeSign } from 'node:crypto'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -128,6 +128,38 @@ describe('filesec CLI: sign and verify', function () {
       expectStatus(v, 0)
       const vj = json(v)
       assert.deepEqual([vj.command, vj.valid, vj.algorithm, vj.signatureFile], ['verify', true, 'rsa-pss-sha256', p('r.bin.sig')])
+    })
+
+    it('§7.55 sign --key --passphrase-file -o F on a file containing "a": the printed signature is F\'s content, the known one', async () => {
+      // A fixed key (fixed seed), passphrase-protected PKCS#8 written by Node; the expected
+      // signature computed with Node's crypto, independently of filesec.
+      const nodeKey = createPrivateKey({
+        key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, 0x55)]),
+        format: 'der',
+        type: 'pkcs8',
+      })
+      writeFileSync(p('known.key'), nodeKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: PASS }))
+      writeFileSync(p('a.txt'), 'a')
+      const comment = 'pyFileSec test 55'
+      const r = await cli(['sign', 'a.txt', '--key', 'known.key', '--passphrase-file', 'pass.txt', '-o', 'F', '--comment', comment, '--json'])
+      expectStatus(r, 0)
+      const j = json(r)
+      assert.equal(j.output, p('F'))
+      assert.equal(j.signature, readFileSync(p('F'), 'utf8'))
+      const spki = createPublicKey(nodeKey).export({ format: 'der', type: 'spki' })
+      const keyId = createHash('sha256').update(spki).digest().subarray(0, 8)
+      const fileSignature = nodeSign(null, createHash('blake2b512').update('a').digest(), nodeKey)
+      const commentSignature = nodeSign(null, Buffer.concat([fileSignature, Buffer.from(comment)]), nodeKey)
+      assert.equal(
+        j.signature,
+        `untrusted comment: signature from filesec secret key\n${Buffer.concat([Buffer.from('ED'), keyId, fileSignature]).toString('base64')}\n` +
+          `trusted comment: ${comment}\n${commentSignature.toString('base64')}\n`,
+      )
+      // §7.56 verify --signature F --key P: valid.
+      writeFileSync(p('known.pub.pem'), createPublicKey(nodeKey).export({ format: 'pem', type: 'spki' }))
+      const v = await cli(['verify', 'a.txt', '--signature', 'F', '--key', 'known.pub.pem', '--json'])
+      expectStatus(v, 0)
+      assert.equal(json(v).valid, true)
     })
 
     it('--comment and -o; --overwrite replaces an existing signature', async () => {

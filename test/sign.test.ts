@@ -501,6 +501,7 @@ describe('signatures: sign and verify files', function () {
       await rejectsWith(signFile(p('a-folder'), { key: ed.privateKey }), FileError, 'FSEC_NOT_A_FILE')
       await rejectsWith(verifyFile(input, { key: ed.publicKey, signature: { path: p('nope.minisig') } }), FileNotFoundError, 'FSEC_FILE_NOT_FOUND')
       await rejectsWith(verifyFile(input, { key: ed.publicKey, signature: { path: p('a-folder') } }), FileError, 'FSEC_NOT_A_FILE')
+      await rejectsWith(signFile(input, { key: ed.privateKey, output: p('no-such-folder/x.minisig') }), FileNotFoundError, 'FSEC_FILE_NOT_FOUND')
       const big = fresh(Buffer.alloc(65 * 1024, 0x41))
       await rejectsWith(verifyFile(input, { key: ed.publicKey, signature: { path: big } }), SignatureError, 'FSEC_SIGNATURE_INVALID')
     })
