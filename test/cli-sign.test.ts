@@ -3,7 +3,7 @@
 // usual 2 / 3 / 4 / 5. minisign interoperability from the command line when minisign is installed.
 import { strict as assert } from 'node:assert'
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as nodeSign } from 'node:crypto'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { loadKey, SignatureError } from '../lib'
@@ -261,6 +261,24 @@ describe('filesec CLI: sign and verify', function () {
       assert.equal(jsonError(w).code, 'FSEC_KEY_WRONG_PASSPHRASE')
       expectStatus(await cli(['verify', 't.bin', '-k', 'x.key.pub']), EXIT.KEY)
       assert.ok(!existsSync(p('never.sig')))
+    })
+  })
+
+  describe('interrupting', () => {
+    it('130: SIGINT while a large file is being hashed stops sign; no signature file is left', async () => {
+      const big = p('big.bin')
+      writeFileSync(big, '')
+      truncateSync(big, 4 * 1024 ** 3) // sparse: seconds of hashing, no disk space
+      const r = await runCli(['sign', 'big.bin', '-k', 'ed.key'], {
+        cwd: dir(),
+        onSpawn: (child) => {
+          setTimeout(() => child.kill('SIGINT'), 700)
+        },
+      })
+      expectStatus(r, EXIT.INTERRUPTED)
+      assert.ok(!existsSync(p('big.bin.minisig')))
+      assert.deepEqual(leftoverTempFiles(dir()), [])
+      rmSync(big)
     })
   })
 
