@@ -153,8 +153,9 @@ export async function signFile(input: string, options: SignOptions): Promise<Sig
     if (output === source) throw new ArgumentError('the signature file must differ from the signed file')
     if (!options.overwrite) await assertOutputAbsent(output)
     // The folder must exist before the file is hashed, not only when the signature is written.
-    await stat(dirname(output)).catch((e: unknown) => {
-      throw fromFs(e, dirname(output!))
+    const folder = dirname(output)
+    await stat(folder).catch((e: unknown) => {
+      throw fromFs(e, folder)
     })
   }
   let trustedComment: string | undefined
