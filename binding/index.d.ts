@@ -7,12 +7,14 @@
 declare namespace binding {
   /** An asymmetric key held in native memory. Made by parseKeys() or generateKey(). */
   export interface Key {
-    readonly kind: 'rsa' | 'x25519'
+    readonly kind: 'rsa' | 'x25519' | 'ed25519'
     readonly isPrivate: boolean
     readonly bits: number
     /** SHA-256 of the DER SubjectPublicKeyInfo, lower-case hex. */
     readonly fingerprint: string
-    /** PEM SubjectPublicKeyInfo for RSA; `age1…` for X25519. */
+    /** Ed25519: the minisign key id, upper-case hex as minisign prints it; null for other kinds. */
+    readonly keyId: string | null
+    /** PEM SubjectPublicKeyInfo for RSA; `age1…` for X25519; a minisign public key file for Ed25519. */
     publicText(): string
     /** DER SubjectPublicKeyInfo. */
     spki(): Buffer
@@ -78,8 +80,8 @@ declare namespace binding {
     fileBytes: number
   }
 
-  export interface Job {
-    readonly promise: Promise<JobResult>
+  export interface Job<T = JobResult> {
+    readonly promise: Promise<T>
     abort(): void
   }
 
@@ -143,11 +145,27 @@ declare namespace binding {
     abort(): void
   }
 
+  /** 'minisign': Ed25519 over the file's BLAKE2b-512 (minisign "ED"); 'rsa-pss-sha256': RSASSA-PSS over its SHA-256. */
+  export type SignatureScheme = 'minisign' | 'rsa-pss-sha256'
+
+  export interface SignOutput {
+    signature: Buffer
+    /** minisign: Ed25519 over signature ‖ trusted comment. */
+    commentSignature: Buffer | null
+    fileBytes: number
+  }
+
+  export interface VerifyOutput {
+    verdict: 'valid' | 'key-mismatch' | 'comment-mismatch' | 'signature-mismatch'
+    /** 0 when the file did not need to be read (the comment signature already failed). */
+    fileBytes: number
+  }
+
   export interface Binding {
     opensslVersion(): string
 
     parseKeys(data: Buffer, passphrase: Buffer | null, minRsaBits: number, maxWorkFactor: number): Promise<Key[]>
-    generateKey(kind: 'rsa' | 'x25519', bits: number): Promise<Key>
+    generateKey(kind: 'rsa' | 'x25519' | 'ed25519', bits: number): Promise<Key>
     writePrivateKey(key: Key, path: string, tempPath: string, passphrase: Buffer | null, createdComment: string): Promise<void>
 
     fsec: {
@@ -216,7 +234,20 @@ declare namespace binding {
       x25519(privateKey: Buffer, publicKey: Buffer): Buffer | null
       rsaOaepDecrypt(privateKeyDer: Buffer, digest: string, mgf1Digest: string, label: Buffer, ciphertext: Buffer): Buffer | null
       cobblestonePayloadKey(inputKey: Buffer, context: Buffer): PayloadKey
+      /** Ed25519 verification (the key as DER SubjectPublicKeyInfo, through the production key parser). */
+      ed25519Verify(spkiDer: Buffer, message: Buffer, signature: Buffer): boolean
+      /** Hashes message with digest, then RSASSA-PSS verification over that digest (the path file signatures take). */
+      rsaPssVerify(spkiDer: Buffer, digest: string, mgf1Digest: string, saltLength: number, message: Buffer, signature: Buffer): boolean
     }
+
+    /** Hashes the file and signs it; a private Ed25519 key for 'minisign', RSA for 'rsa-pss-sha256'. */
+    signFile(key: Key, options: { source: string; scheme: SignatureScheme; trustedComment: Buffer | null }, onProgress: ProgressCallback | null): Job<SignOutput>
+    /** Verifies a detached signature of the file (a public or private key). */
+    verifySignature(key: Key, options: { source: string; scheme: SignatureScheme; signature: Buffer; trustedComment: Buffer | null; commentSignature: Buffer | null }, onProgress: ProgressCallback | null): Job<VerifyOutput>
+    /** The file's digest in one streaming pass (for tests and benchmarks; not public API). */
+    hashFile(path: string, digest: 'sha256' | 'blake2b512', onProgress: ProgressCallback | null): Job<{ digest: Buffer; fileBytes: number }>
+    /** Writes data to a new file: mode 0600, temporary name then rename, never replacing a file unless overwrite. */
+    writeNewFile(path: string, tempPath: string, data: Buffer, overwrite: boolean): Promise<void>
   }
 }
 

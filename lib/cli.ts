@@ -14,12 +14,27 @@ import { keygen } from './cli/keygen'
 import { Output } from './cli/output'
 import { pad, unpad } from './cli/pad'
 import { rotate } from './cli/rotate'
+import { sign } from './cli/sign'
 import { status } from './cli/status'
+import { verify } from './cli/verify'
 import { versions } from './index'
 
-type Command = (args: string[], ctx: Context) => Promise<void>
+/** Runs a command; it may return its exit status (verify: a signature that does not match). */
+type Command = (args: string[], ctx: Context) => Promise<void | number>
 
-const COMMANDS: Record<string, Command> = { keygen, encrypt, decrypt, inspect, rotate, pad, unpad, destroy, status }
+const COMMANDS: Record<string, Command> = {
+  keygen,
+  encrypt,
+  decrypt,
+  inspect,
+  rotate,
+  sign,
+  verify,
+  pad,
+  unpad,
+  destroy,
+  status,
+}
 
 /** The command names, for usage messages. */
 function commandList(): string {
@@ -63,8 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
     if (command === undefined) throw new UsageError(`unknown command '${name}' (${commandList()})`)
-    await command(rest, { out, interrupts })
-    return EXIT.OK
+    return (await command(rest, { out, interrupts })) ?? EXIT.OK
   } catch (e) {
     if (e instanceof UsageError && e.command === undefined && name !== undefined && Object.hasOwn(COMMANDS, name)) {
       e.command = name

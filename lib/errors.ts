@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'FSEC_UNSAFE_LOCATION'
   | 'FSEC_ROTATION_INTERRUPTED'
   | 'FSEC_ROTATION_JOURNAL_INVALID'
+  | 'FSEC_SIGNATURE_INVALID'
+  | 'FSEC_SIGNATURE_UNSUPPORTED'
 
 export class FilesecError extends Error {
   readonly code: ErrorCode
@@ -161,6 +163,13 @@ export class DestroyAbortedError extends AbortError {
 export class RotationError extends FileError {}
 export class RotationInterruptedError extends RotationError {}
 
+/**
+ * A signature that cannot be checked: malformed (FSEC_SIGNATURE_INVALID) or of a kind filesec
+ * does not verify (FSEC_SIGNATURE_UNSUPPORTED). A well-formed signature that does not match is
+ * not an error: verification returns false.
+ */
+export class SignatureError extends FilesecError {}
+
 type ErrorClass = new (code: ErrorCode, message: string) => FilesecError
 
 const classes: Record<ErrorCode, ErrorClass> = {
@@ -196,6 +205,8 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_UNSAFE_LOCATION: FilesecError,
   FSEC_ROTATION_INTERRUPTED: RotationInterruptedError,
   FSEC_ROTATION_JOURNAL_INVALID: RotationError,
+  FSEC_SIGNATURE_INVALID: SignatureError,
+  FSEC_SIGNATURE_UNSUPPORTED: SignatureError,
 }
 
 /** Turns an error from the native addon (an Error with `code`) into its FilesecError class. */

@@ -13,7 +13,7 @@ export {
 export { EncryptedFile, openEncryptedFile } from './reader'
 export { type InspectResult, type RecipientInfo } from './fsec'
 export { inspect, type InspectOptions, type InspectWithMetadataResult } from './inspect'
-export { verifyEncryptedFile, type VerifyOptions, type VerifyResult } from './verify'
+export { verifyEncryptedFile, type VerifyEncryptedFileOptions, type VerifyEncryptedFileResult } from './verify'
 export { type PadOption, paddingFor, padmeLength } from './padding'
 export { fileStatus, type FileStatus } from './status'
 export { recoverRotation, type RecoverResult, rotateFile, type RotateOptions, type RotateResult } from './rotate'
@@ -31,6 +31,16 @@ export {
   type WritePrivateKeyOptions,
   writePublicKey,
 } from './keys'
+export {
+  signFile,
+  type SignatureAlgorithm,
+  type SignOptions,
+  type SignResult,
+  verifyFile,
+  verifyFileDetailed,
+  type VerifyOptions,
+  type VerifyResult,
+} from './sign'
 export type { FileMetadata, MetadataOptions } from './metadata'
 export type { RotationRecord } from './metadata'
 export type { PassphraseSource } from './passphrase'

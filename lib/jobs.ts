@@ -3,7 +3,10 @@ import { nativeCall, nativeSync } from './errors'
 import type { Job, JobResult, ProgressCallback } from '../binding'
 import { type RunOptions, throwIfAborted } from './options'
 
-export async function runJob(start: (onProgress: ProgressCallback | null) => Job, options: RunOptions): Promise<JobResult> {
+export async function runJob<T = JobResult>(
+  start: (onProgress: ProgressCallback | null) => Job<T>,
+  options: RunOptions,
+): Promise<T> {
   throwIfAborted(options.signal)
   const report = options.onProgress
   const job = nativeSync(() => start(report ? (done, total) => report({ done, total }) : null))

@@ -8,9 +8,12 @@ import { native, type NativeKey } from './native'
 import { type PassphraseSource, withPassphrase } from './passphrase'
 import { tempPathFor } from './paths'
 
-export type KeyKind = 'rsa' | 'x25519'
+export type KeyKind = 'rsa' | 'x25519' | 'ed25519'
 
-/** An RSA or X25519 key, public or private. Private material never leaves native memory. */
+/**
+ * An RSA, X25519 or Ed25519 key, public or private. Private material never leaves native memory.
+ * RSA keys encrypt and sign, X25519 keys encrypt, Ed25519 keys sign (minisign-compatible).
+ */
 export class Key {
   /** @internal */
   readonly native: NativeKey
@@ -33,9 +36,16 @@ export class Key {
   get fingerprint(): string {
     return this.native.fingerprint
   }
-  /** The public key as text: PEM for RSA, `age1…` for X25519. */
+  /** The public key as text: PEM for RSA, `age1…` for X25519, a minisign public key file for Ed25519. */
   get publicText(): string {
     return this.native.publicText()
+  }
+  /**
+   * Ed25519 keys: the minisign key id, upper-case hex as minisign prints it. Keys read from
+   * minisign files keep theirs; other Ed25519 keys use the first 8 bytes of the fingerprint.
+   */
+  get keyId(): string | undefined {
+    return this.native.keyId ?? undefined
   }
 
   /** The public half (this key itself if it is public). */
@@ -49,20 +59,22 @@ export class Key {
     return this.publicText
   }
 
-  toJSON(): { kind: KeyKind; bits: number; isPrivate: boolean; fingerprint: string; publicKey: string } {
+  toJSON(): { kind: KeyKind; bits: number; isPrivate: boolean; fingerprint: string; publicKey: string; keyId?: string } {
     return {
       kind: this.kind,
       bits: this.bits,
       isPrivate: this.isPrivate,
       fingerprint: this.fingerprint,
       publicKey: this.publicText,
+      ...(this.keyId !== undefined ? { keyId: this.keyId } : {}),
     }
   }
 }
 
 /**
  * Something that names keys: a Key, the key bytes, a path to a key file, key text (PEM,
- * `ssh-rsa …`, `age1…`, `AGE-SECRET-KEY-1…`), or an explicit `{ path }` / `{ text }`.
+ * `ssh-rsa …`, `age1…`, `AGE-SECRET-KEY-1…`, a minisign key file or its `RW…` public key line),
+ * or an explicit `{ path }` / `{ text }`.
  */
 export type KeyInput = Key | Buffer | string | { path: string } | { text: string }
 
@@ -77,7 +89,7 @@ export interface LoadKeyOptions {
 
 // A string is key text when it spans lines, starts a PEM block, or is shaped like a one-line key
 // and names no existing file; anything else is a path (so 'ssh-team.pub' is read as a file).
-const ONE_LINE_KEY = /^\s*(age1[0-9a-z]+|AGE-SECRET-KEY-1[0-9a-z]+|ssh-[a-z0-9-]+ [A-Za-z0-9+/]+={0,2}( .*)?)\s*$/i
+const ONE_LINE_KEY = /^\s*(age1[0-9a-z]+|AGE-SECRET-KEY-1[0-9a-z]+|ssh-[a-z0-9-]+ [A-Za-z0-9+/]+={0,2}( .*)?|RW[A-Za-z0-9+/]{54})\s*$/i
 
 function looksLikeKeyText(s: string): boolean {
   if (s.includes('\n') || s.trimStart().startsWith('-----BEGIN ')) return true
@@ -175,12 +187,14 @@ export interface GenerateKeyPairOptions extends WritePrivateKeyOptions {
 }
 
 /**
- * Generates an X25519 (age-compatible) or RSA key pair in native memory, and writes it to
- * files when paths are given.
+ * Generates an X25519 (age-compatible), RSA or Ed25519 (signing, minisign-compatible) key pair
+ * in native memory, and writes it to files when paths are given.
  */
 export async function generateKeyPair(kind: KeyKind, options: GenerateKeyPairOptions = {}): Promise<KeyPair> {
-  if (kind !== 'x25519' && kind !== 'rsa') throw new ArgumentError("kind must be 'x25519' or 'rsa'")
-  if (kind === 'x25519' && options.bits !== undefined) throw new ArgumentError('bits applies to RSA keys only')
+  if (kind !== 'x25519' && kind !== 'rsa' && kind !== 'ed25519') {
+    throw new ArgumentError("kind must be 'x25519', 'rsa' or 'ed25519'")
+  }
+  if (kind !== 'rsa' && options.bits !== undefined) throw new ArgumentError('bits applies to RSA keys only')
   const bits = options.bits ?? 4096
   if (!Number.isInteger(bits)) throw new ArgumentError('bits must be an integer')
   if (options.privateKeyPath === undefined && (options.passphrase !== undefined || options.unprotected !== undefined)) {
@@ -205,7 +219,7 @@ export async function generateKeyPair(kind: KeyKind, options: GenerateKeyPairOpt
 }
 
 export interface WritePrivateKeyOptions {
-  /** Protects the file: PKCS#8 (PBKDF2-SHA-256, AES-256-CBC) for RSA, an age-encrypted identity for X25519. */
+  /** Protects the file: PKCS#8 (PBKDF2-SHA-256, AES-256-CBC) for RSA and Ed25519, an age-encrypted identity for X25519. */
   passphrase?: PassphraseSource
   /** Required to write the key without a passphrase. */
   unprotected?: boolean
@@ -233,7 +247,7 @@ export async function writePrivateKey(key: Key, path: string, options: WritePriv
   )
 }
 
-/** Writes the public key as text (PEM or `age1…`), mode 0644, refusing to replace a file. */
+/** Writes the public key as text (PEM, `age1…`, or a minisign public key file), mode 0644, refusing to replace a file. */
 export async function writePublicKey(key: Key, path: string): Promise<void> {
   try {
     await writeFile(path, key.publicText.endsWith('\n') ? key.publicText : `${key.publicText}\n`, {

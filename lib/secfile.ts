@@ -23,6 +23,7 @@ import {
 } from './trailer-padding'
 import { type EncryptedFile, openEncryptedFile } from './reader'
 import { rotateFile, type RotateOptions, type RotateResult } from './rotate'
+import { type SignOptions, type SignResult, signFile, verifyFileDetailed, type VerifyOptions, type VerifyResult } from './sign'
 import { type FileStatus, fileStatus } from './status'
 
 export class SecFile {
@@ -33,6 +34,8 @@ export class SecFile {
     | DecryptResult
     | RotateResult
     | DestroyReport
+    | SignResult
+    | VerifyResult
     | PadResult
     | UnpadResult
     | undefined
@@ -91,6 +94,19 @@ export class SecFile {
   async rotate(options: RotateOptions): Promise<this> {
     this.lastResult = await rotateFile(this.current, options)
     return this
+  }
+
+  /** Makes a detached signature of the file (minisign for Ed25519 keys, RSA-PSS for RSA); `lastResult` holds it. */
+  async sign(options: SignOptions): Promise<this> {
+    this.lastResult = await signFile(this.current, options)
+    return this
+  }
+
+  /** Checks a detached signature of the file: true when it matches, false when it does not. */
+  async verify(options: VerifyOptions): Promise<boolean> {
+    const result = await verifyFileDetailed(this.current, options)
+    this.lastResult = result
+    return result.valid
   }
 
   /**

@@ -12,9 +12,9 @@ import { native, type PayloadKey } from './native'
 import { checkKnownOptions, checkRunOptions, defaultThreads, type RunOptions } from './options'
 import type { JobResult } from '../binding'
 
-export type VerifyOptions = IdentityOptions & RunOptions
+export type VerifyEncryptedFileOptions = IdentityOptions & RunOptions
 
-export interface VerifyResult {
+export interface VerifyEncryptedFileResult {
   /** The plaintext size in bytes (padding excluded): what decryptFile would write. */
   plaintextBytes: number
   metadata: FileMetadata
@@ -51,7 +51,7 @@ export async function verifyPayload(
 }
 
 /** Checks that a .fsec file decrypts with these keys, without writing any plaintext. */
-export async function verifyEncryptedFile(path: string, options: VerifyOptions): Promise<VerifyResult> {
+export async function verifyEncryptedFile(path: string, options: VerifyEncryptedFileOptions): Promise<VerifyEncryptedFileResult> {
   if (typeof path !== 'string' || path === '') throw new ArgumentError('path must be a path')
   if (options === null || typeof options !== 'object') throw new ArgumentError('options must be an object')
   checkKnownOptions(options, VERIFY_OPTIONS, 'verify')

@@ -967,11 +967,16 @@ describe('keys: unusable keys give clear typed errors', () => {
     }
   })
 
-  it('EC P-256 and Ed25519 PEM keys → FSEC_KEY_UNSUPPORTED (KeyError)', async () => {
-    for (const name of ['ec.pem', 'ec-sec1.pem', 'ec.pub.pem', 'ed25519.pem', 'ed25519.pub.pem']) {
+  it('EC P-256 PEM keys → FSEC_KEY_UNSUPPORTED (KeyError); Ed25519 keys load but cannot encrypt or decrypt', async () => {
+    for (const name of ['ec.pem', 'ec-sec1.pem', 'ec.pub.pem']) {
       await rejectsWith(loadKey(f(name)), KeyError, 'FSEC_KEY_UNSUPPORTED')
     }
     await rejectsWith(encryptFile(f('plain.txt'), { keep: true, to: f('ec.pub.pem'), output: f('ec.fsec') }), KeyError, 'FSEC_KEY_UNSUPPORTED')
+    // Ed25519 keys are signing keys (test/sign.test.ts): refused as recipients and identities.
+    assert.equal((await loadKey(f('ed25519.pem'))).kind, 'ed25519')
+    assert.equal((await loadKey(f('ed25519.pub.pem'))).kind, 'ed25519')
+    await rejectsWith(encryptFile(f('plain.txt'), { keep: true, to: f('ed25519.pub.pem'), output: f('ed.fsec') }), KeyError, 'FSEC_KEY_UNSUPPORTED')
+    assert.equal(existsSync(f('ed.fsec')), false)
     const enc = await encryptedTo(dir(), good.publicKey)
     await rejectsWith(decryptFile(enc, { identity: f('ed25519.pem'), output: f('ed.out') }), KeyError, 'FSEC_KEY_UNSUPPORTED')
   })

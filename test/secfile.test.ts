@@ -12,6 +12,7 @@ import {
   PaddingError,
   type RotateResult,
   SecFile,
+  type SignResult,
 } from '../lib'
 import { scratchDir } from './helpers'
 
@@ -113,6 +114,18 @@ describe('SecFile', function () {
     assert.equal(m.rotations?.length, 1)
     await f.decrypt({ identity: b.privateKey })
     assert.equal(readFileSync(f.path, 'utf8'), 'rotate me')
+  })
+
+  it('§7.22/§7.65 sign() then verify(): true for the file, false once it changes', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ed25519')
+    writeFileSync(p('signed.txt'), 'signed content')
+    const f = new SecFile(p('signed.txt'))
+    await f.sign({ key: privateKey })
+    const signed = f.lastResult as SignResult
+    assert.equal(signed.output, p('signed.txt.minisig'))
+    assert.equal(await f.verify({ key: publicKey, signature: { path: signed.output as string } }), true)
+    writeFileSync(p('signed.txt'), 'signed content!')
+    assert.equal(await f.verify({ key: publicKey, signature: { path: signed.output as string } }), false)
   })
 })
 

@@ -9,6 +9,7 @@ import {
   NoMatchingRecipientError,
   OutputExistsError,
   PayloadError,
+  SignatureError,
   WrongPassphraseError,
 } from '../index'
 import { UsageError } from './args'
@@ -30,13 +31,16 @@ export const EXIT = {
   CANNOT_OPEN: 6,
   /**
    * The encrypted file is damaged or not one: tampered, truncated, not encrypted, unsupported
-   * version; or a header rotation of it was interrupted (or its journal is unusable).
+   * version; or a header rotation of it was interrupted (or its journal is unusable); or a
+   * signature file is malformed or of an unsupported kind.
    */
   DAMAGED: 7,
   /** pad: the size is too small to hide the file's length; unpad: the file is not padded. */
   PADDING: 8,
   /** A destroy stopped part-way: the message says what was done and where the file still is. */
   DESTROY_FAILED: 9,
+  /** verify: the signature does not match (modified file, wrong key, altered trusted comment). */
+  BAD_SIGNATURE: 10,
   /** Interrupted by SIGINT or SIGTERM (nothing is left at the output name). */
   INTERRUPTED: 130,
 } as const
@@ -72,6 +76,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_UNSAFE_LOCATION: EXIT.FILE,
   FSEC_ROTATION_INTERRUPTED: EXIT.DAMAGED,
   FSEC_ROTATION_JOURNAL_INVALID: EXIT.DAMAGED,
+  FSEC_SIGNATURE_INVALID: EXIT.DAMAGED,
+  FSEC_SIGNATURE_UNSUPPORTED: EXIT.DAMAGED,
 }
 
 /** The exit status for an error thrown by a command. */
@@ -86,6 +92,7 @@ export function exitCodeFor(error: unknown): number {
     if (error instanceof KeyError) return EXIT.KEY
     if (error instanceof NoMatchingRecipientError || error instanceof WrongPassphraseError) return EXIT.CANNOT_OPEN
     if (error instanceof HeaderError || error instanceof PayloadError) return EXIT.DAMAGED
+    if (error instanceof SignatureError) return EXIT.DAMAGED
   }
   return EXIT.FAILURE
 }

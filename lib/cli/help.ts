@@ -12,11 +12,13 @@ export const EXIT_STATUS_HELP = `Exit status:
   6    cannot open: none of the identities is a recipient, or wrong passphrase
   7    damaged or not encrypted: tampered, truncated, not a .fsec file,
        unsupported format version; an interrupted rotation (see
-       'filesec rotate --recover')
+       'filesec rotate --recover'); a malformed or unsupported signature file
   8    padding: pad size too small to hide the file's length, or unpad of a
        file that is not padded
   9    destroy failed part-way: the message says what was done and where the
        file still is
+  10   verify: the signature does not match (the file was modified, another
+       key signed, or the trusted comment was altered)
   130  interrupted (SIGINT/SIGTERM); nothing is left at the output name`
 
 const COMMON = `Common options:
@@ -32,7 +34,7 @@ newline is dropped) or --passphrase-env VARIABLE (the variable's name).`
 export const MAIN_HELP = `filesec: public-key file encryption for sensitive data
 
 Usage:
-  filesec keygen  [--type x25519|rsa] [--bits N] -o PRIVATE_KEY [--public-out PATH]
+  filesec keygen  [--type x25519|rsa|ed25519] [--bits N] -o PRIVATE_KEY [--public-out PATH]
                   [--passphrase-file F | --passphrase-env VAR | --no-passphrase]
   filesec encrypt FILE (-r RECIPIENT | -R RECIPIENTS_FILE)... [-o OUT] [options]
   filesec encrypt FILE -p [--passphrase-file F | --passphrase-env VAR] [-o OUT] [options]
@@ -46,6 +48,8 @@ Usage:
   filesec rotate  FILE (-i IDENTITY... | [--passphrase-file F])
                   (-r KEY... | --add KEY | --remove KEY | -p) [--rekey [--pad P]]
   filesec rotate  FILE --recover
+  filesec sign    FILE --key PRIVATE_KEY [-o SIG] [--comment TEXT] [--overwrite]
+  filesec verify  FILE --key PUBLIC_KEY [--signature SIG]
   filesec help [COMMAND]
   filesec --version
 
@@ -59,6 +63,8 @@ Commands:
   destroy   overwrite a file in place and remove it (secure deletion)
   status    where a file lives: links, version control, cloud sync, medium
   rotate    change who can open a .fsec file, in place (header only, or --rekey)
+  sign      make a detached signature of a file (Ed25519/minisign or RSA-PSS)
+  verify    check a detached signature of a file
 
 Run 'filesec COMMAND --help' for a command's options.
 
@@ -70,7 +76,7 @@ ${PASSPHRASES}
 ${EXIT_STATUS_HELP}
 `
 
-export const KEYGEN_HELP = `Usage: filesec keygen [--type x25519|rsa] [--bits N] -o PRIVATE_KEY [options]
+export const KEYGEN_HELP = `Usage: filesec keygen [--type x25519|rsa|ed25519] [--bits N] -o PRIVATE_KEY [options]
 
 Generates a key pair. The private key is written to PRIVATE_KEY with mode 0600,
 protected by a passphrase (asked twice on the terminal unless given otherwise);
@@ -78,7 +84,8 @@ the public key is written to PRIVATE_KEY.pub. Existing files are never replaced.
 The public key and its fingerprint are printed; the private key never is.
 
 Options:
-  -t, --type TYPE          x25519 (default, age-compatible) or rsa
+  -t, --type TYPE          x25519 (default, age-compatible), rsa, or ed25519
+                           (signing only; the public key in minisign's format)
   -b, --bits N             RSA modulus size (default 4096; 2048 to 16384)
   -o, --output PATH        where to write the private key (required)
       --public-out PATH    where to write the public key (default PATH.pub)
@@ -319,6 +326,54 @@ ${COMMON}
 ${EXIT_STATUS_HELP}
 `
 
+export const SIGN_HELP = `Usage: filesec sign FILE --key PRIVATE_KEY [options]
+
+Makes a detached signature of FILE (any file, encrypted or not), hashed in one
+streaming pass. An Ed25519 key writes FILE.minisig in minisign's format
+(\`minisign -V\` verifies it); an RSA key writes FILE.sig, filesec's RSA-PSS
+(SHA-256) signature file. The signature file is created with mode 0600 and
+never replaces an existing file unless --overwrite is given.
+
+Options:
+  -k, --key PATH            the private key file: Ed25519 (PEM, or a minisign
+                            secret key) or RSA (PEM)
+  -o, --output SIG          signature path (default FILE.minisig or FILE.sig)
+  -t, --comment TEXT        Ed25519: the signed trusted comment (default
+                            timestamp:<unix time>, file:<name>, hashed)
+      --overwrite           replace an existing signature file
+      --passphrase-file F   read the key passphrase from file F
+      --passphrase-env VAR  read the key passphrase from environment variable VAR
+
+A protected key is asked for its passphrase on the terminal unless one of the
+passphrase options is given.
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
+export const VERIFY_HELP = `Usage: filesec verify FILE --key PUBLIC_KEY [--signature SIG]
+
+Checks a detached signature of FILE: a minisign signature (.minisig, made by
+filesec or minisign) or a filesec RSA signature (.sig). Exits 0 when it
+matches, 10 when it does not (the file was modified, another key signed, or the
+trusted comment was altered), 7 when the signature file is malformed.
+
+Options:
+  -k, --key KEY             the signer's public key: a file (minisign public
+                            key, PEM), or minisign's RW… line, or PEM text
+  -x, --signature SIG       the signature file (default FILE.minisig or FILE.sig,
+                            whichever exists)
+      --passphrase-file F   if --key is a protected private key: its passphrase
+      --passphrase-env VAR  the same, from environment variable VAR
+
+The trusted comment is printed once the signature is verified.
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
 export const HELP: Record<string, string> = {
   keygen: KEYGEN_HELP,
   encrypt: ENCRYPT_HELP,
@@ -329,4 +384,6 @@ export const HELP: Record<string, string> = {
   destroy: DESTROY_HELP,
   status: STATUS_HELP,
   rotate: ROTATE_HELP,
+  sign: SIGN_HELP,
+  verify: VERIFY_HELP,
 }

@@ -45,7 +45,9 @@ export async function keygen(args: string[], ctx: Context): Promise<void> {
   if (flag(values, 'help')) return ctx.out.help(KEYGEN_HELP)
   if (positionals.length > 0) throw new UsageError(`unexpected argument (keygen takes options only; use -o PATH)`, C)
   const type = str(values, 'type') ?? 'x25519'
-  if (type !== 'x25519' && type !== 'rsa') throw new UsageError("--type must be 'x25519' or 'rsa'", C)
+  if (type !== 'x25519' && type !== 'rsa' && type !== 'ed25519') {
+    throw new UsageError("--type must be 'x25519', 'rsa' or 'ed25519'", C)
+  }
   const bits = int(values, 'bits', C)
   if (bits !== undefined && type !== 'rsa') throw new UsageError('--bits applies to --type rsa only', C)
   const output = str(values, 'output')
@@ -81,21 +83,26 @@ export async function keygen(args: string[], ctx: Context): Promise<void> {
       throw e
     }
     const pub = pair.publicKey
+    // An Ed25519 public key file is minisign's (comment line + key line): show the key line.
+    const shownPublic = pub.kind === 'ed25519' ? pub.publicText.split('\n')[1]! : pub.publicText.trimEnd()
+    const kindText = pub.kind === 'rsa' ? `RSA ${pub.bits}` : pub.kind === 'ed25519' ? 'Ed25519' : 'X25519'
     ctx.out.result(
       {
         command: C,
         type: pub.kind,
         bits: pub.bits,
         fingerprint: pub.fingerprint,
+        ...(pub.keyId !== undefined ? { keyId: pub.keyId } : {}),
         publicKey: pub.publicText,
         privateKeyFile: resolve(output),
         publicKeyFile: resolve(publicOut),
         protected: !unprotected,
       },
       () => [
-        `Public key: ${pub.publicText.trimEnd()}`,
+        `Public key: ${shownPublic}`,
         `Fingerprint: ${pub.fingerprint}`,
-        `Private key: ${shownPath(output)} (${pub.kind === 'rsa' ? `RSA ${pub.bits}` : 'X25519'}, ${
+        ...(pub.keyId !== undefined ? [`Key id: ${pub.keyId}`] : []),
+        `Private key: ${shownPath(output)} (${kindText}, ${
           unprotected ? 'NOT passphrase-protected' : 'passphrase-protected'
         }, mode 0600)`,
         `Public key file: ${shownPath(publicOut)}`,

@@ -173,8 +173,19 @@ bool mac_matches(const Header& header, ByteView header_bytes, ByteView file_key)
   return crypto::equal_ct(ByteView(mac, kMacSize), ByteView(header.mac, kMacSize));
 }
 
+// Ed25519 keys are for signatures only.
+void refuse_signing_keys(const std::vector<std::shared_ptr<keys::Key>>& keys, const char* role) {
+  for (const auto& key : keys) {
+    if (key->kind() == keys::KeyKind::kEd25519) {
+      fail(code::kKeyUnsupported, std::string("an Ed25519 key cannot be ") + role +
+                                      ": Ed25519 keys sign and verify files; use an X25519 or RSA key");
+    }
+  }
+}
+
 std::vector<Stanza> make_stanzas(const std::vector<std::shared_ptr<keys::Key>>& recipients,
                                  const PassphraseRecipient* passphrase, ByteView file_key) {
+  refuse_signing_keys(recipients, "a recipient");
   std::vector<Stanza> stanzas;
   if (passphrase != nullptr) {
     if (!recipients.empty()) {
@@ -359,6 +370,7 @@ std::vector<uint8_t> reseal(const Header& old_header, ByteView old_header_bytes,
 
 OpenResult open(const Header& header, ByteView header_bytes, const std::vector<std::shared_ptr<keys::Key>>& identities,
                 const ByteView* passphrase, unsigned max_log_n) {
+  refuse_signing_keys(identities, "an identity");
   OpenResult r;
   bool unwrapped = false;
   const Stanza* scrypt_stanza = header.stanzas.size() == 1 && header.stanzas[0].type == kStanzaScrypt

@@ -17,6 +17,7 @@
 #include "bech32.h"
 #include "encoding.h"
 #include "error.h"
+#include "minisign_key.h"
 #include "primitives.h"
 
 namespace filesec::keys {
@@ -67,10 +68,12 @@ std::shared_ptr<Key> wrap_checked(EVP_PKEY* raw, bool is_private, const ParseOpt
     }
   } else if (EVP_PKEY_is_a(pkey.get(), "X25519")) {
     kind = KeyKind::kX25519;
+  } else if (EVP_PKEY_is_a(pkey.get(), "ED25519")) {
+    kind = KeyKind::kEd25519;
   } else {
     const char* name = EVP_PKEY_get0_type_name(pkey.get());
-    fail(code::kKeyUnsupported,
-         std::string("unsupported key type ") + (name ? name : "(unknown)") + ": filesec uses RSA and X25519 keys");
+    fail(code::kKeyUnsupported, std::string("unsupported key type ") + (name ? name : "(unknown)") +
+                                    ": filesec uses RSA, X25519 and Ed25519 keys");
   }
   return std::make_shared<Key>(pkey.release(), kind, is_private);
 }
@@ -213,6 +216,7 @@ std::vector<std::shared_ptr<Key>> without_redundant_public_keys(std::vector<std:
 }
 
 std::shared_ptr<Key> parse_key_line(const std::string& line, const ParseOptions& options) {
+  if (minisign::looks_like_public_key_line(line)) return minisign::parse_key_line(line, nullptr, 0);
   if (line.rfind("AGE-SECRET-KEY-1", 0) == 0) return parse_age_line(line, true);
   if (line.rfind("age1", 0) == 0) return parse_age_line(line, false);
   if (line.rfind("ssh-rsa ", 0) == 0) {
@@ -227,13 +231,30 @@ std::shared_ptr<Key> parse_key_line(const std::string& line, const ParseOptions&
 }
 
 bool is_key_line(const std::string& line) {
+  if (minisign::looks_like_public_key_line(line)) return true;
   for (const char* prefix : {"AGE-SECRET-KEY-1", "age1", "ssh-", "ecdsa-", "sk-", "AGE-PLUGIN-"}) {
     if (line.rfind(prefix, 0) == 0) return true;
   }
   return false;
 }
 
-// Key text: any mix of PEM blocks, one-line keys (age, ssh-rsa), comments (#) and blank lines.
+// The next line of `data` from `*pos` that is not blank, trimmed (empty at the end of the data).
+std::string next_nonblank_line(ByteView data, size_t* pos, int* line_no) {
+  while (*pos < data.size) {
+    const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(data.data + *pos, '\n', data.size - *pos));
+    size_t stop = nl ? static_cast<size_t>(nl - data.data) : data.size;
+    std::string raw(reinterpret_cast<const char*>(data.data + *pos), stop - *pos);
+    std::string line = trim(raw);
+    OPENSSL_cleanse(raw.data(), raw.size());
+    ++*line_no;
+    *pos = stop + 1;
+    if (!line.empty()) return line;
+  }
+  return {};
+}
+
+// Key text: any mix of PEM blocks, one-line keys (age, ssh-rsa, minisign public keys), minisign
+// key files (comment line + key line), comments (#) and blank lines.
 // When the text has PEM blocks, other lines that are not keys are explanatory text (RFC 7468
 // allows it around PEM blocks, and pyFileSec's keys carry a comment line) and are skipped.
 std::vector<std::shared_ptr<Key>> parse_text(ByteView data, const ParseOptions& options) {
@@ -273,6 +294,17 @@ std::vector<std::shared_ptr<Key>> parse_text(ByteView data, const ParseOptions& 
         }
         if (block_end == std::string::npos) fail(code::kKeyInvalid, "a PEM block has no END line");
         out.push_back(parse_pem(ByteView(data.data + line_start, block_end - line_start), options)[0]);
+      } else if (line.rfind(minisign::kCommentPrefix, 0) == 0) {
+        // A minisign key file: the key is the next line.
+        std::string key_line = next_nonblank_line(data, &start, &line_no);
+        if (key_line.empty()) fail(code::kKeyInvalid, "a minisign key comment line is not followed by a key");
+        try {
+          out.push_back(minisign::parse_key_line(key_line, options.passphrase, options.max_scrypt_log_n));
+        } catch (...) {
+          OPENSSL_cleanse(key_line.data(), key_line.size());
+          throw;
+        }
+        OPENSSL_cleanse(key_line.data(), key_line.size());
       } else if (has_pem && !is_key_line(line)) {
         // explanatory text beside PEM blocks
       } else {
@@ -305,6 +337,7 @@ SecureBuffer bio_secret(BIO* bio) {
 Key::Key(EVP_PKEY* pkey, KeyKind kind, bool is_private) : pkey_(pkey), kind_(kind), is_private_(is_private) {
   std::vector<uint8_t> der = spki_der();
   crypto::sha256(ByteView::of(der), fingerprint_.data());
+  std::memcpy(key_id_.data(), fingerprint_.data(), key_id_.size());
 }
 
 Key::~Key() { EVP_PKEY_free(pkey_); }
@@ -329,10 +362,23 @@ std::vector<uint8_t> Key::x25519_public() const {
   return out;
 }
 
+std::vector<uint8_t> Key::ed25519_public() const {
+  std::vector<uint8_t> out(32);
+  size_t len = out.size();
+  if (kind_ != KeyKind::kEd25519 || EVP_PKEY_get_raw_public_key(pkey_, out.data(), &len) != 1 || len != 32) {
+    fail_openssl("Ed25519 public key");
+  }
+  return out;
+}
+
 std::string Key::public_text() const {
   if (kind_ == KeyKind::kX25519) {
     std::vector<uint8_t> raw = x25519_public();
     return bech32::encode(kAgePublicHrp, ByteView::of(raw), false);
+  }
+  if (kind_ == KeyKind::kEd25519) {
+    std::vector<uint8_t> raw = ed25519_public();
+    return minisign::public_key_text(key_id_, ByteView::of(raw));
   }
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PUBKEY(bio.get(), pkey_) != 1) fail_openssl("PEM_write_bio_PUBKEY");
@@ -405,6 +451,12 @@ std::shared_ptr<Key> generate_x25519() {
   EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519");
   if (pkey == nullptr) fail_openssl("X25519 key generation");
   return std::make_shared<Key>(pkey, KeyKind::kX25519, true);
+}
+
+std::shared_ptr<Key> generate_ed25519() {
+  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (pkey == nullptr) fail_openssl("Ed25519 key generation");
+  return std::make_shared<Key>(pkey, KeyKind::kEd25519, true);
 }
 
 std::shared_ptr<Key> x25519_from_raw(ByteView raw, bool is_private) {

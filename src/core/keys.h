@@ -15,12 +15,14 @@
 
 namespace filesec::keys {
 
-enum class KeyKind { kRsa, kX25519 };
+enum class KeyKind { kRsa, kX25519, kEd25519 };
 
 constexpr unsigned kMinRsaBits = 2048;
 constexpr unsigned kMaxRsaBits = 16384;
 
 using Fingerprint = std::array<uint8_t, 32>;
+// The 8-byte key id minisign puts in public keys and signatures.
+using KeyId = std::array<uint8_t, 8>;
 
 class Key {
  public:
@@ -41,12 +43,20 @@ class Key {
   const Fingerprint& fingerprint() const { return fingerprint_; }
   // The raw 32-byte X25519 public key.
   std::vector<uint8_t> x25519_public() const;
+  // The raw 32-byte Ed25519 public key.
+  std::vector<uint8_t> ed25519_public() const;
 
-  // Public key text: PEM SubjectPublicKeyInfo for RSA, `age1…` for X25519.
+  // Ed25519 keys: the minisign key id. Keys read from minisign files keep theirs; any other key
+  // has the first 8 bytes of its fingerprint.
+  const KeyId& key_id() const { return key_id_; }
+  void set_key_id(const KeyId& id) { key_id_ = id; }
+
+  // Public key text: PEM SubjectPublicKeyInfo for RSA, `age1…` for X25519, a minisign public key
+  // file (comment line and base64 line) for Ed25519.
   std::string public_text() const;
 
   // Private key text. RSA: PKCS#8 PEM, encrypted (PBES2, PBKDF2-HMAC-SHA-256, AES-256-CBC) when a
-  // passphrase is given. X25519: an age identity file (`AGE-SECRET-KEY-1…` with comment lines),
+  // passphrase is given (Ed25519 too). X25519: an age identity file (`AGE-SECRET-KEY-1…` with comment lines),
   // itself encrypted to the passphrase as an armored age file when one is given.
   SecureBuffer private_text(const ByteView* passphrase, const std::string& created_comment) const;
 
@@ -55,6 +65,7 @@ class Key {
   KeyKind kind_;
   bool is_private_;
   Fingerprint fingerprint_{};
+  KeyId key_id_{};
 };
 
 struct ParseOptions {
@@ -66,11 +77,13 @@ struct ParseOptions {
 // Parses every key in `data`: PEM (SubjectPublicKeyInfo, PKCS#1 public, PKCS#8 plain or
 // encrypted, traditional PEM with DEK-Info), DER, OpenSSH `ssh-rsa` public keys, age recipient
 // and identity lines (`age1…`, `AGE-SECRET-KEY-1…`, with comments), and passphrase-encrypted age
-// identity files. Throws FSEC_KEY_* errors; never prompts on a terminal.
+// identity files, and minisign public and secret key files. Throws FSEC_KEY_* errors; never
+// prompts on a terminal.
 std::vector<std::shared_ptr<Key>> parse(ByteView data, const ParseOptions& options);
 
 std::shared_ptr<Key> generate_rsa(unsigned bits);
 std::shared_ptr<Key> generate_x25519();
+std::shared_ptr<Key> generate_ed25519();
 
 // Wraps raw X25519 bytes (32) as a key; used for age identities and test vectors.
 std::shared_ptr<Key> x25519_from_raw(ByteView raw, bool is_private);

@@ -74,4 +74,7 @@ bool rsa_oaep_decrypt(EVP_PKEY* private_key, const char* digest, const char* mgf
 // scrypt with r = 8, p = 1 and N = 2^log_n.
 SecureBuffer scrypt(ByteView passphrase, ByteView salt, unsigned log_n, size_t length);
 
+// scrypt with every parameter given (minisign secret keys carry their own r and p).
+SecureBuffer scrypt_nrp(ByteView passphrase, ByteView salt, unsigned log_n, uint32_t r, uint32_t p, size_t length);
+
 }  // namespace filesec::crypto

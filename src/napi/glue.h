@@ -127,5 +127,6 @@ void init_jobs(Napi::Env env, Napi::Object exports);
 void init_primitives(Napi::Env env, Napi::Object exports);
 void init_destroy(Napi::Env env, Napi::Object exports);
 void init_rotation(Napi::Env env, Napi::Object exports);
+void init_signing(Napi::Env env, Napi::Object exports);  // after init_primitives
 
 }  // namespace filesec::napi

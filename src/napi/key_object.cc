@@ -4,6 +4,7 @@
 
 #include "fs_util.h"
 #include "glue.h"
+#include "minisign_key.h"
 
 namespace filesec::napi {
 
@@ -42,9 +43,15 @@ Napi::Value GenerateKey(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string kind = string_arg(info[0], "kind");
   unsigned bits = static_cast<unsigned>(u64_arg(info[1], "bits"));
-  if (kind != "rsa" && kind != "x25519") throw_type_error(env, "kind must be 'rsa' or 'x25519'");
+  if (kind != "rsa" && kind != "x25519" && kind != "ed25519") {
+    throw_type_error(env, "kind must be 'rsa', 'x25519' or 'ed25519'");
+  }
   return PromiseWorker<std::shared_ptr<keys::Key>>::run(
-      env, [kind, bits]() { return kind == "rsa" ? keys::generate_rsa(bits) : keys::generate_x25519(); },
+      env,
+      [kind, bits]() {
+        if (kind == "rsa") return keys::generate_rsa(bits);
+        return kind == "ed25519" ? keys::generate_ed25519() : keys::generate_x25519();
+      },
       [](Napi::Env env, std::shared_ptr<keys::Key>& key) -> Napi::Value { return KeyObject::New(env, key); });
 }
 
@@ -86,6 +93,7 @@ Napi::Function KeyObject::Define(Napi::Env env) {
                          InstanceAccessor<&KeyObject::IsPrivate>("isPrivate"),
                          InstanceAccessor<&KeyObject::Bits>("bits"),
                          InstanceAccessor<&KeyObject::Fingerprint>("fingerprint"),
+                         InstanceAccessor<&KeyObject::KeyId>("keyId"),
                          InstanceMethod<&KeyObject::PublicText>("publicText"),
                          InstanceMethod<&KeyObject::Spki>("spki"),
                      });
@@ -123,7 +131,21 @@ std::vector<std::shared_ptr<keys::Key>> KeyObject::ArrayFrom(const Napi::Value& 
 }
 
 Napi::Value KeyObject::Kind(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), key_->kind() == keys::KeyKind::kRsa ? "rsa" : "x25519");
+  switch (key_->kind()) {
+    case keys::KeyKind::kRsa:
+      return Napi::String::New(info.Env(), "rsa");
+    case keys::KeyKind::kX25519:
+      return Napi::String::New(info.Env(), "x25519");
+    case keys::KeyKind::kEd25519:
+      return Napi::String::New(info.Env(), "ed25519");
+  }
+  return info.Env().Undefined();
+}
+
+// The minisign key id (upper-case hex, as minisign prints it) of an Ed25519 key; null otherwise.
+Napi::Value KeyObject::KeyId(const Napi::CallbackInfo& info) {
+  if (key_->kind() != keys::KeyKind::kEd25519) return info.Env().Null();
+  return Napi::String::New(info.Env(), minisign::key_id_text(key_->key_id()));
 }
 
 Napi::Value KeyObject::IsPrivate(const Napi::CallbackInfo& info) {

@@ -26,6 +26,7 @@ class KeyObject : public Napi::ObjectWrap<KeyObject> {
   Napi::Value IsPrivate(const Napi::CallbackInfo& info);
   Napi::Value Bits(const Napi::CallbackInfo& info);
   Napi::Value Fingerprint(const Napi::CallbackInfo& info);
+  Napi::Value KeyId(const Napi::CallbackInfo& info);
   Napi::Value PublicText(const Napi::CallbackInfo& info);
   Napi::Value Spki(const Napi::CallbackInfo& info);
 

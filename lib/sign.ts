@@ -1,0 +1,321 @@
+// Detached signatures of any file, encrypted or not. Ed25519 keys make minisign signatures
+// (FILE.minisig, which `minisign -V` verifies); RSA keys make RSA-PSS-SHA-256 signatures in
+// filesec's signature file (FILE.sig). The file is hashed by the native engine in one streaming
+// pass, off the main thread; the signature files are read and written here.
+import { open, stat } from 'node:fs/promises'
+import { basename, dirname, resolve } from 'node:path'
+
+import { ArgumentError, FileError, KeyError, SignatureError, WrongKeyError, fromFs, nativeCall } from './errors'
+import { runJob } from './jobs'
+import { type Key, type KeyInput, loadKey } from './keys'
+import {
+  defaultTrustedComment,
+  formatMinisig,
+  looksLikeMinisig,
+  MINISIG_EXTENSION,
+  type Minisig,
+  parseMinisig,
+  trustedCommentProblem,
+} from './minisign'
+import { native } from './native'
+import { checkKnownOptions, checkRunOptions, type Progress } from './options'
+import type { PassphraseSource } from './passphrase'
+import { assertOutputAbsent, statRegularFile, tempPathFor } from './paths'
+import {
+  formatRsaSignature,
+  looksLikeRsaSignature,
+  parseRsaSignature,
+  RSA_PSS_SHA256,
+  RSA_SIGNATURE_EXTENSION,
+  type RsaSignature,
+} from './rsa-signature'
+
+/** 'ed25519': a minisign signature (Ed25519 over BLAKE2b-512); 'rsa-pss-sha256': filesec's RSA-PSS signature. */
+export type SignatureAlgorithm = 'ed25519' | typeof RSA_PSS_SHA256
+
+interface SignatureRunOptions {
+  /** Cancels the operation; no signature file is written. */
+  signal?: AbortSignal
+  /** Called about every 100 ms while the file is hashed, and once at the end. */
+  onProgress?: (progress: Progress) => void
+}
+
+export interface SignOptions extends SignatureRunOptions {
+  /** The private key: Ed25519 (minisign signatures) or RSA (RSA-PSS). */
+  key: KeyInput
+  /** Passphrase of a protected private key. */
+  keyPassphrase?: PassphraseSource
+  /**
+   * Where to write the signature (default FILE.minisig for Ed25519, FILE.sig for RSA); `false`
+   * writes nothing and only returns the text.
+   */
+  output?: string | false
+  /** Replace an existing signature file (default false). */
+  overwrite?: boolean
+  /** Ed25519 only: the signed trusted comment (default `timestamp:<unix>\tfile:<name>\thashed`). */
+  trustedComment?: string
+}
+
+export interface SignResult {
+  input: string
+  /** The signature file written, or undefined with `output: false`. */
+  output: string | undefined
+  algorithm: SignatureAlgorithm
+  /** The signature file's text. */
+  signature: string
+  /** The signing key's fingerprint (SHA-256 of its DER SubjectPublicKeyInfo, hex). */
+  fingerprint: string
+  /** Ed25519: the minisign key id in the signature. */
+  keyId?: string
+  /** Ed25519: the trusted comment in the signature. */
+  trustedComment?: string
+  /** Bytes of the signed file. */
+  fileBytes: number
+}
+
+export interface VerifyOptions extends SignatureRunOptions {
+  /** The signer's public key (a private key works too). */
+  key: KeyInput
+  /** Passphrase, when `key` is a protected private key. */
+  keyPassphrase?: PassphraseSource
+  /** The signature: its text, the bytes of a signature file, or `{ path }` of one. */
+  signature: string | Buffer | { path: string }
+}
+
+export interface VerifyResult {
+  /** True when the signature matches the file and the key (and its trusted comment is intact). */
+  valid: boolean
+  /**
+   * Why it does not match: the signature names another key (key id or fingerprint) or is of
+   * another kind than the key; the trusted comment was altered (or another key signed); the file
+   * was modified (or another key signed).
+   */
+  reason?: 'key-mismatch' | 'comment-mismatch' | 'signature-mismatch'
+  algorithm: SignatureAlgorithm
+  input: string
+  /** Ed25519: the key id the signature names. */
+  keyId?: string
+  /** RSA: the key fingerprint the signature names. */
+  fingerprint?: string
+  /** Ed25519: the trusted comment (authenticated only when `valid`). */
+  trustedComment?: string
+  /** Ed25519: the untrusted comment (never authenticated). */
+  untrustedComment?: string
+  /** Bytes of the file read (0 when it did not need to be read). */
+  fileBytes: number
+}
+
+const SIGN_OPTIONS = ['key', 'keyPassphrase', 'output', 'overwrite', 'trustedComment', 'signal', 'onProgress'] as const
+const VERIFY_OPTIONS = ['key', 'keyPassphrase', 'signature', 'signal', 'onProgress'] as const
+/** Far more than any signature file; a bigger "signature" is refused unread. */
+const MAX_SIGNATURE_FILE_BYTES = 64 * 1024
+
+function checkCommon(input: unknown, options: unknown, allowed: readonly string[], what: string): void {
+  if (typeof input !== 'string' || input === '') throw new ArgumentError('the file to sign or verify must be a path')
+  if (options === null || typeof options !== 'object') throw new ArgumentError('options must be an object')
+  checkKnownOptions(options, allowed, what)
+  checkRunOptions(options as SignatureRunOptions)
+  if ((options as { key?: unknown }).key === undefined) throw new ArgumentError(`${what} needs a key`)
+}
+
+function refuseX25519(key: Key): void {
+  if (key.kind === 'x25519') {
+    throw new KeyError('FSEC_KEY_UNSUPPORTED', 'X25519 keys encrypt files; they cannot sign or verify (use an Ed25519 or RSA key)')
+  }
+}
+
+async function loadSignatureKey(options: SignOptions | VerifyOptions): Promise<Key> {
+  const key = await loadKey(options.key, options.keyPassphrase !== undefined ? { passphrase: options.keyPassphrase } : {})
+  refuseX25519(key)
+  return key
+}
+
+/** Signs `input` with a private Ed25519 or RSA key and writes the detached signature beside it. */
+export async function signFile(input: string, options: SignOptions): Promise<SignResult> {
+  checkCommon(input, options, SIGN_OPTIONS, 'sign')
+  if (options.output !== undefined && options.output !== false && (typeof options.output !== 'string' || options.output === '')) {
+    throw new ArgumentError('output must be a path, or false')
+  }
+  if (options.trustedComment !== undefined && typeof options.trustedComment !== 'string') {
+    throw new ArgumentError('trustedComment must be a string')
+  }
+  const source = resolve(input)
+  await statRegularFile(source)
+  const key = await loadSignatureKey(options)
+  if (!key.isPrivate) throw new WrongKeyError('FSEC_WRONG_KEY', 'a public key cannot sign: give the private key')
+  const ed25519 = key.kind === 'ed25519'
+  if (!ed25519 && options.trustedComment !== undefined) {
+    throw new ArgumentError('a trusted comment goes in Ed25519 (minisign) signatures only')
+  }
+  let output: string | undefined
+  if (options.output !== false) {
+    output = resolve(options.output ?? `${source}${ed25519 ? MINISIG_EXTENSION : RSA_SIGNATURE_EXTENSION}`)
+    if (output === source) throw new ArgumentError('the signature file must differ from the signed file')
+    if (!options.overwrite) await assertOutputAbsent(output)
+    // The folder must exist before the file is hashed, not only when the signature is written.
+    const folder = dirname(output)
+    await stat(folder).catch((e: unknown) => {
+      throw fromFs(e, folder)
+    })
+  }
+  let trustedComment: string | undefined
+  if (ed25519) {
+    trustedComment = options.trustedComment ?? defaultTrustedComment(basename(source), new Date())
+    const problem = trustedCommentProblem(trustedComment)
+    if (problem !== undefined) throw new ArgumentError(problem)
+  }
+
+  const signed = await runJob(
+    (onProgress) =>
+      native.signFile(
+        key.native,
+        {
+          source,
+          scheme: ed25519 ? 'minisign' : RSA_PSS_SHA256,
+          trustedComment: trustedComment !== undefined ? Buffer.from(trustedComment, 'utf8') : null,
+        },
+        onProgress,
+      ),
+    options,
+  )
+  const text = ed25519
+    ? formatMinisig({
+        keyId: key.keyId!,
+        signature: signed.signature,
+        trustedComment: Buffer.from(trustedComment!, 'utf8'),
+        commentSignature: signed.commentSignature!,
+      })
+    : formatRsaSignature(key.fingerprint, signed.signature)
+  if (output !== undefined) {
+    await nativeCall(native.writeNewFile(output, tempPathFor(output), Buffer.from(text, 'utf8'), options.overwrite === true))
+  }
+  return {
+    input: source,
+    output,
+    algorithm: ed25519 ? 'ed25519' : RSA_PSS_SHA256,
+    signature: text,
+    fingerprint: key.fingerprint,
+    ...(ed25519 ? { keyId: key.keyId!, trustedComment: trustedComment! } : {}),
+    fileBytes: signed.fileBytes,
+  }
+}
+
+async function readSignatureFile(path: string): Promise<Buffer> {
+  let handle
+  try {
+    handle = await open(path, 'r')
+  } catch (e) {
+    throw fromFs(e, path)
+  }
+  try {
+    const st = await handle.stat()
+    if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${path} is not a regular file`, { path })
+    if (st.size > MAX_SIGNATURE_FILE_BYTES) {
+      throw new SignatureError('FSEC_SIGNATURE_INVALID', `${path} is too large to be a signature file`)
+    }
+    return await handle.readFile()
+  } catch (e) {
+    throw e instanceof SignatureError || e instanceof FileError ? e : fromFs(e, path)
+  } finally {
+    await handle.close()
+  }
+}
+
+async function signatureBytes(signature: VerifyOptions['signature'] | undefined): Promise<Buffer> {
+  let bytes: Buffer
+  if (signature === undefined) {
+    throw new ArgumentError('verify needs the signature: its text, the bytes of a signature file, or { path }')
+  } else if (typeof signature === 'string') {
+    bytes = Buffer.from(signature, 'utf8')
+  } else if (Buffer.isBuffer(signature)) {
+    bytes = signature
+  } else if (signature !== null && typeof signature === 'object' && typeof signature.path === 'string') {
+    bytes = await readSignatureFile(resolve(signature.path))
+  } else {
+    throw new ArgumentError('signature must be the signature text, a Buffer, or { path }')
+  }
+  if (bytes.length > MAX_SIGNATURE_FILE_BYTES) throw new SignatureError('FSEC_SIGNATURE_INVALID', 'the signature is too large')
+  return bytes
+}
+
+type ParsedSignature = { kind: 'minisign'; minisig: Minisig } | { kind: 'rsa'; rsa: RsaSignature }
+
+function parseSignature(bytes: Buffer): ParsedSignature {
+  if (looksLikeMinisig(bytes)) return { kind: 'minisign', minisig: parseMinisig(bytes) }
+  if (looksLikeRsaSignature(bytes)) return { kind: 'rsa', rsa: parseRsaSignature(bytes) }
+  if (/^[A-Za-z0-9+/]{40,}={0,2}\s*$/.test(bytes.toString('latin1'))) {
+    throw new SignatureError(
+      'FSEC_SIGNATURE_UNSUPPORTED',
+      'a bare base64 signature (as pyFileSec made: RSA PKCS#1 v1.5) is not supported; filesec reads minisign and filesec signature files',
+    )
+  }
+  throw new SignatureError(
+    'FSEC_SIGNATURE_INVALID',
+    'not a signature: expected a minisign signature (.minisig) or a filesec signature file (.sig); to read a signature file, pass { path }',
+  )
+}
+
+/**
+ * Verifies a detached signature of `input` and says why it does not match. Throws for a
+ * malformed or unsupported signature (SignatureError), an unusable key (KeyError) or an
+ * unreadable file; a well-formed signature that does not match gives `valid: false`.
+ */
+export async function verifyFileDetailed(input: string, options: VerifyOptions): Promise<VerifyResult> {
+  checkCommon(input, options, VERIFY_OPTIONS, 'verify')
+  const source = resolve(input)
+  const parsed = parseSignature(await signatureBytes(options.signature))
+  if (parsed.kind === 'minisign' && !parsed.minisig.prehashed) {
+    throw new SignatureError(
+      'FSEC_SIGNATURE_UNSUPPORTED',
+      'a legacy (non-prehashed, "Ed") minisign signature needs the whole file in memory and is not supported: sign again with minisign 0.10 or later (without -l), or with filesec',
+    )
+  }
+  await statRegularFile(source)
+  const key = await loadSignatureKey(options)
+
+  const base: Omit<VerifyResult, 'valid' | 'reason' | 'fileBytes'> =
+    parsed.kind === 'minisign'
+      ? {
+          algorithm: 'ed25519',
+          input: source,
+          keyId: parsed.minisig.keyId,
+          trustedComment: parsed.minisig.trustedComment.toString('utf8'),
+          untrustedComment: parsed.minisig.untrustedComment,
+        }
+      : { algorithm: RSA_PSS_SHA256, input: source, fingerprint: parsed.rsa.fingerprint }
+  // A signature that names another key cannot match: say so without reading the file.
+  const namesThisKey =
+    parsed.kind === 'minisign'
+      ? key.kind === 'ed25519' && key.keyId === parsed.minisig.keyId
+      : key.kind === 'rsa' && key.fingerprint === parsed.rsa.fingerprint
+  if (!namesThisKey) return { valid: false, reason: 'key-mismatch', ...base, fileBytes: 0 }
+
+  const verified = await runJob(
+    (onProgress) =>
+      native.verifySignature(
+        key.native,
+        parsed.kind === 'minisign'
+          ? {
+              source,
+              scheme: 'minisign',
+              signature: parsed.minisig.signature,
+              trustedComment: parsed.minisig.trustedComment,
+              commentSignature: parsed.minisig.commentSignature,
+            }
+          : { source, scheme: RSA_PSS_SHA256, signature: parsed.rsa.signature, trustedComment: null, commentSignature: null },
+        onProgress,
+      ),
+    options,
+  )
+  if (verified.verdict === 'valid') return { valid: true, ...base, fileBytes: verified.fileBytes }
+  return { valid: false, reason: verified.verdict, ...base, fileBytes: verified.fileBytes }
+}
+
+/**
+ * True when the signature matches `input` and the key; false for a well-formed signature that
+ * does not (modified file, wrong key, another key id, altered trusted comment). Throws as
+ * verifyFileDetailed.
+ */
+export async function verifyFile(input: string, options: VerifyOptions): Promise<boolean> {
+  return (await verifyFileDetailed(input, options)).valid
+}
