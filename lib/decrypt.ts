@@ -141,7 +141,7 @@ export async function decryptFile(input: string, options: DecryptOptions): Promi
   }
 }
 
-/** Refuses an output where plaintext would be copied away: a synced folder or a working copy. */
+/** Refuses an output where plaintext would be copied away: a synced folder or a working copy (unless git ignores it). */
 export async function refuseUnsafeOutput(output: string): Promise<void> {
   const [sync, vcs] = await Promise.all([detectSyncService(output), detectVcs(output)])
   const optIn = 'decrypt elsewhere, or opt in with allowUnsafeOutput: true (CLI --allow-unsafe-output)'
@@ -152,7 +152,8 @@ export async function refuseUnsafeOutput(output: string): Promise<void> {
       output,
     )
   }
-  if (vcs !== null) {
+  // A git-ignored output (a data folder listed in .gitignore) is left out by `git add`.
+  if (vcs !== null && !(vcs.kind === 'git' && vcs.ignored === true)) {
     throw new UnsafeLocationError(
       `refusing to write plaintext to ${output}: it is inside a ${vcs.kind} working copy (${vcs.root}), ` +
         `where it is easily committed; ${optIn}`,

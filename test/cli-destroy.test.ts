@@ -256,7 +256,7 @@ describe('filesec destroy and status (CLI)', function () {
       spawnSync('git', ['add', 'in.txt'], { cwd: repo })
       const s = json(await cli(['status', 'repo/in.txt', '--json']))
       assert.equal(s.tracked, true)
-      assert.deepEqual(s.vcs, { kind: 'git', root: repo, tracked: true })
+      assert.deepEqual(s.vcs, { kind: 'git', root: repo, tracked: true, ignored: false })
     })
 
     it('3: missing, a symbolic link, a directory', async () => {

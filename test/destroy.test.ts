@@ -467,7 +467,7 @@ describe('destroyFile', function () {
       mkdirSync(join(folder, '.svn'))
       const r = await destroyFile(path)
       assert.equal(r.disposition, 'destroyed')
-      assert.deepEqual(r.vcs, { kind: 'svn', root: folder, tracked: null })
+      assert.deepEqual(r.vcs, { kind: 'svn', root: folder, tracked: null, ignored: null })
       assert.ok(r.warnings.some((w) => w.includes('Subversion working copy')))
       assert.equal(r.assurance, 'best-effort')
     })
@@ -512,7 +512,7 @@ describe('destroy assurance (NIST SP 800-88 verdict)', () => {
   it('Clear only for a finished, synced overwrite on a rotational disk under an in-place file system, with no copies', () => {
     assert.deepEqual(assess(facts()), { assurance: 'overwritten-in-place', nistCategory: 'Clear', warnings: [] })
     assert.equal(assess(facts({}, { fsType: 'xfs' })).assurance, 'overwritten-in-place')
-    assert.equal(assess(facts({ vcs: { kind: 'git', root: '/r', tracked: false } })).assurance, 'overwritten-in-place')
+    assert.equal(assess(facts({ vcs: { kind: 'git', root: '/r', tracked: false, ignored: false } })).assurance, 'overwritten-in-place')
     const linked = assess(facts({ otherLinks: 1 }))
     assert.equal(linked.assurance, 'overwritten-in-place')
     assert.match(linked.warnings[0]!, /find \/ -xdev -inum 12/)
@@ -528,8 +528,8 @@ describe('destroy assurance (NIST SP 800-88 verdict)', () => {
     ['an unknown file system', {}, { fsType: 'fuse.foo' }, /does not know whether fuse\.foo/],
     ['an unsynced pass', { passes: [{ pattern: 'random', bytesWritten: 10, synced: false }] }, {}, /could not be confirmed on disk/],
     ['a Dropbox folder', { syncService: { service: 'Dropbox', root: '/d', evidence: 'x' } }, {}, /Dropbox folder/],
-    ['a file tracked by git', { vcs: { kind: 'git', root: '/r', tracked: true } }, {}, /tracked by git/],
-    ['a Mercurial working copy', { vcs: { kind: 'hg', root: '/r', tracked: null } }, {}, /Mercurial working copy/],
+    ['a file tracked by git', { vcs: { kind: 'git', root: '/r', tracked: true, ignored: false } }, {}, /tracked by git/],
+    ['a Mercurial working copy', { vcs: { kind: 'hg', root: '/r', tracked: null, ignored: null } }, {}, /Mercurial working copy/],
   ]
   for (const [label, over, medium, warning] of cases) {
     it(`best-effort on ${label}, with a warning saying why`, () => {

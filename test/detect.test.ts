@@ -55,17 +55,17 @@ describe('detectVcs', () => {
     mkdirSync(join(root, '.svn'), { recursive: true })
     const here = touch(join(root, 'a.txt'))
     const deep = touch(join(root, 'x', 'y', 'b.txt'))
-    assert.deepEqual(await detectVcs(here), { kind: 'svn', root, tracked: null })
-    assert.deepEqual(await detectVcs(deep), { kind: 'svn', root, tracked: null })
+    assert.deepEqual(await detectVcs(here), { kind: 'svn', root, tracked: null, ignored: null })
+    assert.deepEqual(await detectVcs(deep), { kind: 'svn', root, tracked: null, ignored: null })
   })
 
   it('finds a Mercurial repository from a subfolder; the nearest working copy wins', async () => {
     const root = join(dir(), 'hg-repo')
     mkdirSync(join(root, '.hg'), { recursive: true })
-    assert.deepEqual(await detectVcs(touch(join(root, 'src', 'c.txt'))), { kind: 'hg', root, tracked: null })
+    assert.deepEqual(await detectVcs(touch(join(root, 'src', 'c.txt'))), { kind: 'hg', root, tracked: null, ignored: null })
     const inner = join(root, 'vendor', 'lib')
     mkdirSync(join(inner, '.svn'), { recursive: true })
-    assert.deepEqual(await detectVcs(touch(join(inner, 'd.txt'))), { kind: 'svn', root: inner, tracked: null })
+    assert.deepEqual(await detectVcs(touch(join(inner, 'd.txt'))), { kind: 'svn', root: inner, tracked: null, ignored: null })
   })
 
   it('a path that does not exist yet is placed in its folder; a folder is its own start', async () => {
@@ -99,13 +99,24 @@ describe('detectVcs', () => {
       git(repo, 'init', '-q')
       const top = touch(join(repo, 'top.txt'))
       const sub = touch(join(repo, 'sub', 'deeper', 'inner.txt'))
-      assert.deepEqual(await detectVcs(top), { kind: 'git', root: repo, tracked: false })
-      assert.deepEqual(await detectVcs(sub), { kind: 'git', root: repo, tracked: false })
+      assert.deepEqual(await detectVcs(top), { kind: 'git', root: repo, tracked: false, ignored: false })
+      assert.deepEqual(await detectVcs(sub), { kind: 'git', root: repo, tracked: false, ignored: false })
       git(repo, 'add', 'top.txt', 'sub/deeper/inner.txt')
-      assert.deepEqual(await detectVcs(top), { kind: 'git', root: repo, tracked: true })
-      assert.deepEqual(await detectVcs(sub), { kind: 'git', root: repo, tracked: true })
+      assert.deepEqual(await detectVcs(top), { kind: 'git', root: repo, tracked: true, ignored: false })
+      assert.deepEqual(await detectVcs(sub), { kind: 'git', root: repo, tracked: true, ignored: false })
       assert.equal((await detectVcs(join(repo, 'sub')))?.tracked, true, 'a folder holding tracked files')
       assert.equal((await detectVcs(join(repo, 'never-added.txt')))?.tracked, false)
+    })
+
+    it('ignored: paths .gitignore leaves out, also ones that do not exist yet', async () => {
+      const repo = join(dir(), 'git-ignore')
+      mkdirSync(repo)
+      git(repo, 'init', '-q')
+      touch(join(repo, '.gitignore'), '/data/\n*.wav\n')
+      assert.equal((await detectVcs(touch(join(repo, 'data', 'rec.csv'))))?.ignored, true)
+      assert.equal((await detectVcs(join(repo, 'data', 'not-yet.csv')))?.ignored, true)
+      assert.equal((await detectVcs(join(repo, 'take.wav')))?.ignored, true)
+      assert.equal((await detectVcs(touch(join(repo, 'notes.txt'))))?.ignored, false)
     })
 
     it('names are taken literally, not as git pathspecs', async () => {
@@ -126,6 +137,7 @@ describe('detectVcs', () => {
       assert.equal(found?.kind, 'git')
       assert.equal(found?.root, wc)
       assert.equal(found?.tracked, null, 'git cannot answer for a broken gitdir')
+      assert.equal(found?.ignored, null)
     })
 
     it('§7.104 (adapted) with git not on PATH the working copy is still found, tracked is null', async () => {
@@ -137,7 +149,7 @@ describe('detectVcs', () => {
       const saved = process.env.PATH
       process.env.PATH = join(dir(), 'no-bin-here')
       try {
-        assert.deepEqual(await detectVcs(f), { kind: 'git', root: repo, tracked: null })
+        assert.deepEqual(await detectVcs(f), { kind: 'git', root: repo, tracked: null, ignored: null })
       } finally {
         process.env.PATH = saved
       }

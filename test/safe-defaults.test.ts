@@ -166,7 +166,7 @@ describe('safe defaults', function () {
       assert.equal(readFileSync(out.output, 'utf8'), 'id,value\n1,2\n')
     })
 
-    it('§7.20 a version-control working copy is refused too (git, or an .svn folder)', async function () {
+    it('§7.20 a version-control working copy is refused too (git, or an .svn folder), unless git ignores the output', async function () {
       const svn = p('svn-wc')
       mkdirSync(join(svn, '.svn'), { recursive: true })
       writeFileSync(p('wc.txt'), 'working copy')
@@ -186,6 +186,11 @@ describe('safe defaults', function () {
       writeFileSync(p('g.txt'), 'git working copy')
       await encryptFile(p('g.txt'), { to: publicKey, output: join(repo, 'g.txt.fsec') })
       await rejectsWith(decryptFile(join(repo, 'g.txt.fsec'), { identity: privateKey }), UnsafeLocationError, 'FSEC_UNSAFE_LOCATION')
+      // A git-ignored folder of the working copy is fine: `git add` leaves it out.
+      writeFileSync(join(repo, '.gitignore'), '/private/\n')
+      mkdirSync(join(repo, 'private'))
+      const ignored = await decryptFile(join(repo, 'g.txt.fsec'), { identity: privateKey, output: join(repo, 'private', 'g.txt') })
+      assert.equal(readFileSync(ignored.output, 'utf8'), 'git working copy')
       await rejectsWith(
         decryptFile(join(repo, 'g.txt.fsec'), { identity: privateKey, allowUnsafeOutput: 1 as never }),
         ArgumentError,

@@ -15,6 +15,11 @@ export interface VcsInfo {
   root: string
   /** For git: whether the file is tracked. null when unknown (hg, svn, or git not installed or failing). */
   tracked: boolean | null
+  /**
+   * For git: whether the path is ignored (.gitignore and kin), so `git add` would leave it out.
+   * null when unknown (hg, svn, or git not installed or failing).
+   */
+  ignored: boolean | null
 }
 
 // `.git` is a folder in a plain clone and a file in worktrees and submodules.
@@ -50,6 +55,29 @@ async function markerIn(dir: string): Promise<VcsKind | null> {
   return null
 }
 
+/** Runs git in `cwd` with the caller's repository redirects removed; resolves to its exit status (null: not run). */
+function runGit(args: string[], cwd: string): Promise<{ status: number | null; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' }
+  for (const v of GIT_REDIRECTS) delete env[v]
+  return new Promise((resolvePromise) => {
+    execFile('git', args, { cwd, env, timeout: GIT_TIMEOUT_MS, maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) => {
+      if (!error) return resolvePromise({ status: 0, stderr: String(stderr) })
+      const status = (error as { code?: unknown }).code
+      resolvePromise({ status: typeof status === 'number' ? status : null, stderr: String(stderr) })
+    })
+  })
+}
+
+/** Asks git whether it ignores `abs` (`git check-ignore`: 0 ignored, 1 not). null when unknown. */
+async function gitIgnores(abs: string, isFolder: boolean): Promise<boolean | null> {
+  const { status } = await runGit(
+    // check-ignore takes plain paths (it refuses --literal-pathspecs).
+    ['check-ignore', '-q', '--', isFolder ? '.' : basename(abs)],
+    isFolder ? abs : dirname(abs),
+  )
+  return status === 0 ? true : status === 1 ? false : null
+}
+
 /**
  * Asks git whether it tracks `abs`: `git ls-files --error-unmatch` run in the file's own folder
  * (so git finds the repository the way a user there would). null when git is missing or fails.
@@ -83,8 +111,9 @@ export async function detectVcs(path: string): Promise<VcsInfo | null> {
   for (const dir of foldersUpFrom(start)) {
     const kind = await markerIn(dir)
     if (kind === null) continue
-    const tracked = kind === 'git' ? await gitTracks(abs, start === abs) : null
-    return { kind, root: dir, tracked }
+    if (kind !== 'git') return { kind, root: dir, tracked: null, ignored: null }
+    const [tracked, ignored] = await Promise.all([gitTracks(abs, start === abs), gitIgnores(abs, start === abs)])
+    return { kind, root: dir, tracked, ignored }
   }
   return null
 }
