@@ -9,7 +9,9 @@ import {
   generateKeyPair,
   HeaderTamperedError,
   inspect,
+  loadKey,
   NoMatchingRecipientError,
+  rotateFile,
   WrongPassphraseError,
 } from '../lib'
 import { ensureBuilt, runCli } from './cli/run'
@@ -89,4 +91,23 @@ describe('inspect', function () {
     const noKey = JSON.parse((await runCli(['inspect', 'e.txt.fsec', '--json'], { cwd: dir() })).stdout)
     assert.equal(noKey.metadata, undefined)
   })
+
+  it('the rotation history: in the metadata and in the CLI human output', async () => {
+    ensureBuilt()
+    const keygen = await runCli(['keygen', '-o', 'rot.key', '--no-passphrase', '--json'], { cwd: dir() })
+    assert.equal(keygen.status, 0, keygen.stderr)
+    const first = await loadKey(p('rot.key'))
+    const second = await generateKeyPair('x25519')
+    writeFileSync(p('r.txt'), 'rotated')
+    await encryptFile(p('r.txt'), { keep: true, to: first })
+    await rotateFile(p('r.txt.fsec'), { identity: first, add: second.publicKey })
+    const info = await inspect(p('r.txt.fsec'), { identity: second.privateKey })
+    assert.equal(info.metadata?.rotations?.length, 1)
+    assert.deepEqual(info.metadata?.rotations?.[0]?.to.sort(), [first.fingerprint, second.publicKey.fingerprint].sort())
+    const human = await runCli(['inspect', 'r.txt.fsec', '-i', 'rot.key'], { cwd: dir() })
+    assert.equal(human.status, 0, human.stderr)
+    assert.match(human.stdout, /rotations: 1\n/)
+    assert.match(human.stdout, new RegExp(`header only: ${first.fingerprint.slice(0, 16)} -> `))
+  })
 })
+

@@ -45,5 +45,14 @@ function describeMetadata(m: NonNullable<InspectWithMetadataResult['metadata']>)
   if (m.mtime !== undefined) lines.push(`    modified: ${clean(m.mtime)}`)
   if (m.birthtime !== undefined) lines.push(`    created: ${clean(m.birthtime)}`)
   if (m.note !== undefined) lines.push(`    note: ${clean(m.note)}`)
+  const rotations = m.rotations ?? []
+  if (rotations.length > 0 || (m.rotationsDropped ?? 0) > 0) {
+    const dropped = m.rotationsDropped ? ` (${m.rotationsDropped} older not kept)` : ''
+    lines.push(`    rotations: ${rotations.length}${dropped}`)
+    for (const r of rotations) {
+      const side = (xs: string[]): string => xs.map((x) => (x === 'passphrase' ? x : x.slice(0, 16))).join(', ')
+      lines.push(`      ${clean(r.at)} ${r.rekeyed ? 'rekeyed' : 'header only'}: ${side(r.from)} -> ${side(r.to)}`)
+    }
+  }
   return lines
 }
