@@ -10,8 +10,7 @@ import { ArgumentError, FileError, fromFs } from './errors'
 import { type DecryptOptions, type DecryptResult, decryptFile, type IdentityOptions } from './decrypt'
 import { type EncryptOptions, type EncryptResult, encryptFile } from './encrypt'
 import { FSEC_MAGIC, type InspectResult } from './fsec'
-import { inspect, type InspectOptions } from './inspect'
-import type { FileMetadata } from './metadata'
+import { inspect, type InspectOptions, type InspectWithMetadataResult } from './inspect'
 import {
   DEFAULT_PADDED_SIZE,
   padFile,
@@ -174,10 +173,13 @@ export class SecFile {
     return inspect(this.current)
   }
 
-  /** The authenticated metadata sealed in the header (needs an identity or the passphrase). */
-  async metadata(options: InspectOptions): Promise<FileMetadata> {
-    const info = await inspect(this.current, options)
-    return info.metadata!
+  /**
+   * What the encrypted file says about itself: without options the public header (recipients,
+   * sizes); with an identity or the passphrase also the authenticated `metadata` (name, size,
+   * times, note, padding, rotation history).
+   */
+  metadata(options?: InspectOptions): Promise<InspectWithMetadataResult> {
+    return inspect(this.current, options)
   }
 
   private stat(): Stats {

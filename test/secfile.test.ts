@@ -49,12 +49,15 @@ describe('SecFile', function () {
     assert.throws(() => folder.hardlinks, (e: unknown) => e instanceof FileError && e.code === 'FSEC_NOT_A_FILE')
   })
 
-  it('§7.108 metadata() needs a key and returns the note given at encryption', async () => {
+  it('§7.108 metadata(): the public header without a key; with the key the note given at encryption', async () => {
     const { publicKey, privateKey } = await generateKeyPair('x25519')
     writeFileSync(p('meta.txt'), 'metadata')
     const f = new SecFile(p('meta.txt'))
     await f.encrypt({ to: publicKey, note: 'this is a note' })
-    const m = await f.metadata({ identity: privateKey })
+    const header = await f.metadata()
+    assert.equal(header.metadata, undefined)
+    assert.equal(header.recipients[0]!.fingerprint, publicKey.fingerprint)
+    const m = (await f.metadata({ identity: privateKey })).metadata!
     assert.equal(m.note, 'this is a note')
     assert.equal(m.name, 'meta.txt')
     assert.equal(m.size, 8)
@@ -110,7 +113,7 @@ describe('SecFile', function () {
     assert.equal(f.path, p('rot.txt.fsec'))
     assert.equal((f.lastResult as RotateResult).rekeyed, false)
     await assert.rejects(f.metadata({ identity: a.privateKey }), NoMatchingRecipientError)
-    const m = await f.metadata({ identity: b.privateKey })
+    const m = (await f.metadata({ identity: b.privateKey })).metadata!
     assert.equal(m.rotations?.length, 1)
     await f.decrypt({ identity: b.privateKey })
     assert.equal(readFileSync(f.path, 'utf8'), 'rotate me')
