@@ -103,6 +103,53 @@ function checkDist() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Options. bench/all.js forwards the same flags to every suite, so they share one parser;
+// `spec` says how this suite takes them:
+//   size      the default --size, when BENCH_SIZE is unset (destroy: 1G, the others: 2G)
+//   where     the default --where, when BENCH_WHERE is unset; without it --where is an unknown
+//             option (destroy works on the project disk only)
+//   only      'filter': --only REGEX picks rows (o.only, null = all); 'ignore': --only takes its
+//             value and drops it (rotate: it needs both rows for its ratio); absent: unknown option
+//   onlyEnv   with 'filter': BENCH_ONLY gives the default of --only
+//   wholeMiB  --size must be a whole number of MiB (destroy uses size / MiB as is: dd count, report)
+// --help prints `usage` and exits 0; a bad option throws (the suite exits 1 with the message).
+function parseOptions(argv, usage, spec) {
+  const o = {
+    size: parseSize(process.env.BENCH_SIZE || spec.size),
+    runs: Number(process.env.BENCH_RUNS || 3),
+  }
+  if (spec.where) o.where = (process.env.BENCH_WHERE || spec.where).split(',')
+  if (spec.only === 'filter') o.only = spec.onlyEnv && process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null
+  o.keep = false
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    // --name=value or --name value
+    const value = () => {
+      if (a.includes('=')) return a.slice(a.indexOf('=') + 1)
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`)
+      return argv[++i]
+    }
+    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a
+    if (name === '--size') o.size = parseSize(value())
+    else if (name === '--runs') o.runs = Number(value())
+    else if (name === '--where' && spec.where) o.where = value().split(',')
+    else if (name === '--only' && spec.only === 'filter') o.only = new RegExp(value())
+    else if (name === '--only' && spec.only === 'ignore') value()
+    else if (name === '--keep') o.keep = true
+    else if (name === '--help' || name === '-h') {
+      console.log(usage)
+      process.exit(0)
+    } else throw new Error(`unknown option ${a}\n${usage}`)
+  }
+  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer')
+  if (spec.wholeMiB) {
+    if (!(o.size > 0) || o.size % MiB !== 0) throw new Error('--size must be a positive whole number of MiB')
+  } else if (!(o.size > 0)) throw new Error('--size must be positive')
+  for (const w of o.where ?? []) if (w !== 'shm' && w !== 'disk') throw new Error(`--where: unknown location ${w}`)
+  return o
+}
+
 class Interrupted extends Error {}
 
 // ---------------------------------------------------------------------------------------------
@@ -141,5 +188,5 @@ function measure(argv, input, output, timeFile) {
 
 module.exports = {
   MiB, ROOT, TIME_BIN, Interrupted,
-  parseSize, have, firstLine, rm, sync, median, readThrough, sha256File, makeRandomFile, fmt, checkDist, measure,
+  parseOptions, parseSize, have, firstLine, rm, sync, median, readThrough, sha256File, makeRandomFile, fmt, checkDist, measure,
 }

@@ -12,7 +12,7 @@ const os = require('node:os')
 const path = require('node:path')
 
 const {
-  MiB, TIME_BIN, Interrupted, parseSize, have, firstLine, rm, sync, median, makeRandomFile, fmt, checkDist, measure,
+  MiB, TIME_BIN, Interrupted, parseOptions, have, firstLine, rm, sync, median, makeRandomFile, fmt, checkDist, measure,
 } = require('./common')
 
 const OP = path.join(__dirname, 'destroy-op.js')
@@ -25,29 +25,6 @@ const USAGE = `usage: node bench/destroy.js [options]
   --runs N    rounds per row, median reported (default 3)            (env BENCH_RUNS)
   --keep      keep bench/data/destroy-PID/ (default: removed at the end)
   --help`
-
-function parseArgs(argv) {
-  const o = { size: parseSize(process.env.BENCH_SIZE || '1G'), runs: Number(process.env.BENCH_RUNS || 3), keep: false }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const value = () => {
-      if (a.includes('=')) return a.slice(a.indexOf('=') + 1)
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`)
-      return argv[++i]
-    }
-    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a
-    if (name === '--size') o.size = parseSize(value())
-    else if (name === '--runs') o.runs = Number(value())
-    else if (name === '--keep') o.keep = true
-    else if (name === '--help' || name === '-h') {
-      console.log(USAGE)
-      process.exit(0)
-    } else throw new Error(`unknown option ${a}\n${USAGE}`)
-  }
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer')
-  if (!(o.size > 0) || o.size % MiB !== 0) throw new Error('--size must be a positive whole number of MiB')
-  return o
-}
 
 // Each tool destroys (or overwrites) the victim; `removes` says whether the file must be gone after.
 function defineTools(sizeMiB) {
@@ -76,7 +53,7 @@ function defineTools(sizeMiB) {
 }
 
 function main() {
-  const o = parseArgs(process.argv.slice(2))
+  const o = parseOptions(process.argv.slice(2), USAGE, { size: '1G', wholeMiB: true })
   checkDist()
   const work = path.join(__dirname, 'data', `destroy-${process.pid}`)
   const cleanup = () => {

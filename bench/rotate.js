@@ -13,7 +13,7 @@ const os = require('node:os')
 const path = require('node:path')
 
 const {
-  MiB, ROOT, Interrupted, parseSize, rm, median, sha256File, makeRandomFile, fmt, checkDist, measure,
+  MiB, ROOT, Interrupted, parseOptions, rm, median, sha256File, makeRandomFile, fmt, checkDist, measure,
 } = require('./common')
 
 const NODE_OP = path.join(__dirname, 'node-op.js')
@@ -27,39 +27,8 @@ const USAGE = `usage: node bench/rotate.js [options]
   --only REGEX  accepted for bench/all.js and ignored: both rotations are needed for the ratio
   --help`
 
-function parseArgs(argv) {
-  const o = {
-    size: parseSize(process.env.BENCH_SIZE || '2G'),
-    runs: Number(process.env.BENCH_RUNS || 3),
-    where: (process.env.BENCH_WHERE || 'shm,disk').split(','),
-    keep: false,
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const value = () => {
-      if (a.includes('=')) return a.slice(a.indexOf('=') + 1)
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`)
-      return argv[++i]
-    }
-    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a
-    if (name === '--size') o.size = parseSize(value())
-    else if (name === '--runs') o.runs = Number(value())
-    else if (name === '--where') o.where = value().split(',')
-    else if (name === '--keep') o.keep = true
-    else if (name === '--only') value()
-    else if (name === '--help' || name === '-h') {
-      console.log(USAGE)
-      process.exit(0)
-    } else throw new Error(`unknown option ${a}\n${USAGE}`)
-  }
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer')
-  if (!(o.size > 0)) throw new Error('--size must be positive')
-  for (const w of o.where) if (w !== 'shm' && w !== 'disk') throw new Error(`--where: unknown location ${w}`)
-  return o
-}
-
 function main() {
-  const o = parseArgs(process.argv.slice(2))
+  const o = parseOptions(process.argv.slice(2), USAGE, { size: '2G', where: 'shm,disk', only: 'ignore' })
   checkDist()
   const filesec = require(path.join(ROOT, 'dist', 'index.js'))
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'filesec-bench-rotate-'))
