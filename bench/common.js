@@ -1,9 +1,11 @@
 'use strict'
-// Helpers shared by the benchmark suites (bench/run.js, bench/*.js): sizes, files, the page
-// cache, and one timed child process under /usr/bin/time.
+// Helpers shared by the benchmark suites (bench/run.js, bench/*.js): options, sizes, files, the
+// page cache, one timed child process under /usr/bin/time, a suite's frame (work folders, exit
+// status) and its report (row statistics, the machine, the report file).
 const { spawnSync } = require('node:child_process')
 const crypto = require('node:crypto')
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 
 const MiB = 1024 * 1024
@@ -186,7 +188,102 @@ function measure(argv, input, output, timeFile) {
   return m
 }
 
+// ---------------------------------------------------------------------------------------------
+// A suite's frame.
+
+// The work folders of a suite that runs in both locations: a scratch folder in the OS temp folder
+// (keys, /usr/bin/time output) and one folder per location, /dev/shm/<prefix><pid> and
+// bench/data/<diskPrefix><pid>. cleanup() removes them, the location folders only without --keep.
+function workDirs(o, prefix, diskPrefix) {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  const dirs = {
+    shm: path.join('/dev/shm', `${prefix}${process.pid}`),
+    disk: path.join(__dirname, 'data', `${diskPrefix}${process.pid}`),
+  }
+  const cleanup = () => {
+    rm(scratch)
+    if (!o.keep) for (const w of o.where) rm(dirs[w])
+  }
+  return { scratch, dirs, cleanup }
+}
+
+// Runs a suite's body (sync or async) and sets the exit status: what the body returns (0, or 1
+// when a row failed), 2 on a bench error, 130 when interrupted (SIGINT / SIGTERM to the suite,
+// or a child killed by one: measure() throws Interrupted). cleanup() runs on every one of these
+// paths, so that no test file is left behind.
+function runSuite(cleanup, body) {
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      cleanup()
+      process.exit(130)
+    })
+  }
+  return Promise.resolve()
+    .then(body)
+    .catch((e) => {
+      if (e instanceof Interrupted) {
+        console.error(`interrupted (${e.message})`)
+        return 130
+      }
+      console.error(e && e.stack ? e.stack : e)
+      return 2
+    })
+    .then((code) => {
+      cleanup()
+      process.exitCode = code
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report.
+
+// The statistics of one row ({ samples: measure() results, status }), `mib` MiB processed per
+// run, or null when the row has none (not installed, failed, not run): the median wall time and
+// its MiB/s, min–max MiB/s, MiB/s of the operation alone (when every run's child reported it),
+// peak RSS over the runs, and the CPU figures of the median run (of the first run when the
+// median falls between two runs).
+function rowStats(row, mib) {
+  if (!row || row.status || row.samples.length === 0) return null
+  const walls = row.samples.map((s) => s.wallS)
+  const wallS = median(walls)
+  const mid = row.samples.find((s) => s.wallS === wallS) ?? row.samples[0]
+  const opS = row.samples.every((s) => s.opS !== null) ? median(row.samples.map((s) => s.opS)) : null
+  const rss = row.samples.map((s) => s.rssMiB).filter((x) => x !== null)
+  return {
+    wallS,
+    mibs: mib / wallS,
+    min: mib / Math.max(...walls),
+    max: mib / Math.min(...walls),
+    opMibs: opS ? mib / opS : null,
+    rssMiB: rss.length ? Math.max(...rss) : null,
+    userS: mid.userS,
+    sysS: mid.sysS,
+    faults: mid.faults,
+    cpuPct: mid.userS !== null ? (100 * (mid.userS + mid.sysS)) / mid.wallS : null,
+  }
+}
+
+// The machine, for the report's first line; each suite adds its tools' versions.
+function machine() {
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`,
+    mem: `${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`,
+    kernel: os.release(),
+    node: process.version,
+  }
+}
+
+// Prints the report and writes it to `file` (in bench/results/, git-ignored).
+function writeReport(file, report) {
+  console.log(`\n${report}`)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, `${report}\n`)
+  console.log(`written to ${path.relative(process.cwd(), file)}`)
+}
+
 module.exports = {
   MiB, ROOT, TIME_BIN, Interrupted,
   parseOptions, parseSize, have, firstLine, rm, sync, median, readThrough, sha256File, makeRandomFile, fmt, checkDist, measure,
+  workDirs, runSuite, rowStats, machine, writeReport,
 }

@@ -9,11 +9,11 @@
 // the median of `--runs` rounds is reported, with the ratio. The file is decrypted at the end
 // and checked against the SHA-256 of the original. Writes bench/results/rotate.md.
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
 
 const {
-  MiB, ROOT, Interrupted, parseOptions, rm, median, sha256File, makeRandomFile, fmt, checkDist, measure,
+  MiB, ROOT, parseOptions, rm, median, sha256File, makeRandomFile, fmt, checkDist, measure,
+  workDirs, runSuite, machine, writeReport,
 } = require('./common')
 
 const NODE_OP = path.join(__dirname, 'node-op.js')
@@ -31,34 +31,8 @@ function main() {
   const o = parseOptions(process.argv.slice(2), USAGE, { size: '2G', where: 'shm,disk', only: 'ignore' })
   checkDist()
   const filesec = require(path.join(ROOT, 'dist', 'index.js'))
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'filesec-bench-rotate-'))
-  const dirs = {
-    shm: path.join('/dev/shm', `filesec-bench-rotate-${process.pid}`),
-    disk: path.join(__dirname, 'data', `rotate-${process.pid}`),
-  }
-  const cleanup = () => {
-    rm(scratch)
-    if (!o.keep) for (const w of o.where) rm(dirs[w])
-  }
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup()
-      process.exit(130)
-    })
-  }
-  return run(o, { filesec, scratch, dirs })
-    .catch((e) => {
-      if (e instanceof Interrupted) {
-        console.error(`interrupted (${e.message})`)
-        return 130
-      }
-      console.error(e && e.stack ? e.stack : e)
-      return 2
-    })
-    .then((code) => {
-      cleanup()
-      process.exitCode = code
-    })
+  const { scratch, dirs, cleanup } = workDirs(o, 'filesec-bench-rotate-', 'rotate-')
+  return runSuite(cleanup, () => run(o, { filesec, scratch, dirs }))
 }
 
 async function run(o, { filesec, scratch, dirs }) {
@@ -74,9 +48,7 @@ async function run(o, { filesec, scratch, dirs }) {
   )
   const [a, b] = keys
   const env = {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`,
-    node: process.version,
+    ...machine(),
     filesec: `${filesec.versions.filesec} (${filesec.versions.openssl})`,
   }
   console.log(`filesec rotate bench: ${sizeMiB.toFixed(0)} MiB, ${o.runs} runs, ${o.where.join(' + ')}; ${env.cpu}, node ${env.node}`)
@@ -124,10 +96,7 @@ async function run(o, { filesec, scratch, dirs }) {
   }
 
   const report = buildReport(o, env, results, sizeMiB)
-  console.log(`\n${report}`)
-  fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
-  fs.writeFileSync(RESULTS, `${report}\n`)
-  console.log(`written to ${path.relative(process.cwd(), RESULTS)}`)
+  writeReport(RESULTS, report)
   return 0
 }
 
@@ -139,7 +108,7 @@ function buildReport(o, env, results, sizeMiB) {
   const lines = []
   lines.push(`## filesec key rotation (${sizeMiB.toFixed(0)} MiB encrypted file, median of ${o.runs} runs)`)
   lines.push('')
-  lines.push(`${env.date}; ${env.cpu}, Linux ${os.release()}; Node ${env.node}; filesec ${env.filesec}. ` +
+  lines.push(`${env.date}; ${env.cpu}, Linux ${env.kernel}; Node ${env.node}; filesec ${env.filesec}. ` +
     `Produced by \`node bench/rotate.js --size ${sizeMiB.toFixed(0)}M --runs ${o.runs}\`.`)
   lines.push('')
   lines.push('Each round rotates the same X25519-encrypted file twice, each time in a fresh Node process: header only ' +

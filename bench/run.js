@@ -14,7 +14,8 @@ const path = require('node:path')
 
 const {
   MiB, ROOT, TIME_BIN, Interrupted,
-  parseOptions, have, firstLine, rm, sync, median, sha256File, makeRandomFile, fmt, checkDist, measure,
+  parseOptions, have, firstLine, rm, sync, sha256File, makeRandomFile, fmt, checkDist, measure,
+  workDirs, runSuite, rowStats, machine, writeReport,
 } = require('./common')
 
 const NODE_OP = path.join(__dirname, 'node-op.js')
@@ -131,35 +132,8 @@ function main() {
   const haveTime = fs.existsSync(TIME_BIN)
   const filesec = require(path.join(ROOT, 'dist', 'index.js'))
 
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'filesec-bench-'))
-  const dirs = {
-    shm: path.join('/dev/shm', `filesec-bench-${process.pid}`),
-    disk: path.join(__dirname, 'data', `run-${process.pid}`),
-  }
-  const cleanup = () => {
-    rm(scratch)
-    if (!o.keep) for (const w of o.where) rm(dirs[w])
-  }
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup()
-      process.exit(130)
-    })
-  }
-
-  return run(o, { filesec, scratch, dirs, sizeMiB, haveTime })
-    .catch((e) => {
-      if (e instanceof Interrupted) {
-        console.error(`interrupted (${e.message})`)
-        return 130
-      }
-      console.error(e && e.stack ? e.stack : e)
-      return 2
-    })
-    .then((code) => {
-      cleanup()
-      process.exitCode = code
-    })
+  const { scratch, dirs, cleanup } = workDirs(o, 'filesec-bench-', 'run-')
+  return runSuite(cleanup, () => run(o, { filesec, scratch, dirs, sizeMiB, haveTime }))
 }
 
 async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
@@ -182,11 +156,7 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
   const timeFile = path.join(scratch, 'time.txt')
 
   const env = {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`,
-    mem: `${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`,
-    kernel: os.release(),
-    node: process.version,
+    ...machine(),
     filesec: `${filesec.versions.filesec} (${filesec.versions.openssl})`,
     age: have('age') ? firstLine('age', ['--version']) : 'not installed',
     openssl: have('openssl') ? firstLine('openssl', ['version']) : 'not installed',
@@ -274,10 +244,7 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
   }
 
   const report = buildReport(o, env, rows, key, sizeMiB, haveTime)
-  console.log(`\n${report}`)
-  fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
-  fs.writeFileSync(RESULTS, `${report}\n`)
-  console.log(`written to ${path.relative(process.cwd(), RESULTS)}`)
+  writeReport(RESULTS, report)
   const broken = [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED'))
   return broken ? 1 : 0
 }
@@ -286,26 +253,7 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
 // Report: the table, then the targets.
 
 function buildReport(o, env, rows, key, sizeMiB, haveTime) {
-  const stat = (r) => {
-    if (!r || r.status || r.samples.length === 0) return null
-    const walls = r.samples.map((s) => s.wallS)
-    const wallS = median(walls)
-    const mid = r.samples.find((s) => s.wallS === wallS) ?? r.samples[0]
-    const opS = r.samples.every((s) => s.opS !== null) ? median(r.samples.map((s) => s.opS)) : null
-    const rss = r.samples.map((s) => s.rssMiB).filter((x) => x !== null)
-    return {
-      wallS,
-      mibs: sizeMiB / wallS,
-      min: sizeMiB / Math.max(...walls),
-      max: sizeMiB / Math.min(...walls),
-      opMibs: opS ? sizeMiB / opS : null,
-      rssMiB: rss.length ? Math.max(...rss) : null,
-      userS: mid.userS,
-      sysS: mid.sysS,
-      faults: mid.faults,
-      cpuPct: mid.userS !== null ? (100 * (mid.userS + mid.sysS)) / mid.wallS : null,
-    }
-  }
+  const stat = (r) => rowStats(r, sizeMiB)
   const get = (w, id, op) => stat(rows.get(key(w, id, op)))
 
   const lines = []

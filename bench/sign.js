@@ -12,12 +12,12 @@
 // See bench/README.md.
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
 
 const {
   MiB, ROOT, TIME_BIN, Interrupted,
-  parseOptions, have, firstLine, rm, sync, median, makeRandomFile, fmt, checkDist, measure,
+  parseOptions, have, firstLine, rm, sync, makeRandomFile, fmt, checkDist, measure,
+  workDirs, runSuite, rowStats, machine, writeReport,
 } = require('./common')
 
 const SIGN_OP = path.join(__dirname, 'sign-op.js')
@@ -102,34 +102,8 @@ function main() {
   const o = parseOptions(process.argv.slice(2), USAGE, { size: '2G', where: 'shm,disk', only: 'filter', onlyEnv: false })
   checkDist()
   const filesec = require(path.join(ROOT, 'dist', 'index.js'))
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'filesec-bench-sign-'))
-  const dirs = {
-    shm: path.join('/dev/shm', `filesec-bench-sign-${process.pid}`),
-    disk: path.join(__dirname, 'data', `sign-${process.pid}`),
-  }
-  const cleanup = () => {
-    rm(scratch)
-    if (!o.keep) for (const w of o.where) rm(dirs[w])
-  }
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup()
-      process.exit(130)
-    })
-  }
-  return run(o, filesec, scratch, dirs)
-    .catch((e) => {
-      if (e instanceof Interrupted) {
-        console.error(`interrupted (${e.message})`)
-        return 130
-      }
-      console.error(e && e.stack ? e.stack : e)
-      return 2
-    })
-    .then((code) => {
-      cleanup()
-      process.exitCode = code
-    })
+  const { scratch, dirs, cleanup } = workDirs(o, 'filesec-bench-sign-', 'sign-')
+  return runSuite(cleanup, () => run(o, filesec, scratch, dirs))
 }
 
 async function makeKeys(filesec, scratch) {
@@ -158,11 +132,7 @@ async function run(o, filesec, scratch, dirs) {
   const tools = defineTools(keys).filter((t) => !o.only || o.only.test(t.id))
   const timeFile = path.join(scratch, 'time.txt')
   const env = {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`,
-    mem: `${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`,
-    kernel: os.release(),
-    node: process.version,
+    ...machine(),
     filesec: `${filesec.versions.filesec} (${filesec.versions.openssl})`,
     minisign: have('minisign') ? firstLine('minisign', ['-v']) : 'not installed',
     openssl: have('openssl') ? firstLine('openssl', ['version']) : 'not installed',
@@ -239,31 +209,12 @@ async function run(o, filesec, scratch, dirs) {
   }
 
   const report = buildReport(o, env, rows, key, sizeMiB, haveTime)
-  console.log(`\n${report}`)
-  fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
-  fs.writeFileSync(RESULTS, `${report}\n`)
-  console.log(`written to ${path.relative(process.cwd(), RESULTS)}`)
+  writeReport(RESULTS, report)
   return [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED')) ? 1 : 0
 }
 
 function buildReport(o, env, rows, key, sizeMiB, haveTime) {
-  const stat = (r) => {
-    if (!r || r.status || r.samples.length === 0) return null
-    const walls = r.samples.map((s) => s.wallS)
-    const wallS = median(walls)
-    const mid = r.samples.find((s) => s.wallS === wallS) ?? r.samples[0]
-    const opS = r.samples.every((s) => s.opS !== null) ? median(r.samples.map((s) => s.opS)) : null
-    const rss = r.samples.map((s) => s.rssMiB).filter((x) => x !== null)
-    return {
-      wallS,
-      mibs: sizeMiB / wallS,
-      min: sizeMiB / Math.max(...walls),
-      max: sizeMiB / Math.min(...walls),
-      opMibs: opS ? sizeMiB / opS : null,
-      rssMiB: rss.length ? Math.max(...rss) : null,
-      cpuPct: mid.userS !== null ? (100 * (mid.userS + mid.sysS)) / mid.wallS : null,
-    }
-  }
+  const stat = (r) => rowStats(r, sizeMiB)
   const get = (w, id, op) => stat(rows.get(key(w, id, op)))
   const lines = []
   lines.push(`## filesec signature benchmark (${sizeMiB.toFixed(0)} MiB file, median of ${o.runs} runs)`)
