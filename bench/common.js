@@ -234,6 +234,58 @@ function runSuite(cleanup, body) {
     })
 }
 
+// The test file of a suite that runs in both locations: `o.size` random bytes made in the first
+// location's folder and copied to the others (each location reads its own copy), all written
+// back (sync) before the first measurement. `doneText(hash)` ends the "making …" line.
+// Returns { inputs: { shm, disk: file }, hash: the SHA-256 of the bytes }.
+function makeInputs(o, dirs, doneText) {
+  const inputs = {}
+  let hash = null
+  for (const w of o.where) {
+    fs.mkdirSync(dirs[w], { recursive: true })
+    inputs[w] = path.join(dirs[w], 'input.bin')
+    if (w === o.where[0]) {
+      process.stdout.write(`making ${(o.size / MiB).toFixed(0)} MiB of random data in ${inputs[w]} ... `)
+      hash = makeRandomFile(inputs[w], o.size)
+      console.log(doneText(hash))
+    } else {
+      fs.copyFileSync(inputs[o.where[0]], inputs[w])
+    }
+  }
+  sync()
+  return { inputs, hash }
+}
+
+function rowKey(w, id, op) {
+  return `${w}/${id}/${op}`
+}
+
+// The rows of a suite, keyed rowKey(where, tool id, op), in the report's order: by location, then
+// tool, then operation. Each is { tool, where, op, samples: [], status }; status null, or
+// 'not installed (…)' when a program in t.needs is missing (the row is then skipped and reported
+// as such). t.where limits a tool to some locations; t.install says how to install its programs
+// (default: the Debian packages named after them).
+function makeRows(o, tools) {
+  const rows = new Map()
+  for (const w of o.where) {
+    for (const t of tools) {
+      if (t.where && !t.where.includes(w)) continue
+      const missing = (t.needs || []).filter((b) => !have(b))
+      const install = t.install ?? `apt-get install ${missing.join(' ')}`
+      for (const op of Object.keys(t.ops)) {
+        rows.set(rowKey(w, t.id, op), {
+          tool: t,
+          where: w,
+          op,
+          samples: [],
+          status: missing.length ? `not installed (${missing.join(', ')}: ${install})` : null,
+        })
+      }
+    }
+  }
+  return rows
+}
+
 // ---------------------------------------------------------------------------------------------
 // The report.
 
@@ -285,5 +337,5 @@ function writeReport(file, report) {
 module.exports = {
   MiB, ROOT, TIME_BIN, Interrupted,
   parseOptions, parseSize, have, firstLine, rm, sync, median, readThrough, sha256File, makeRandomFile, fmt, checkDist, measure,
-  workDirs, runSuite, rowStats, machine, writeReport,
+  workDirs, runSuite, makeInputs, rowKey, makeRows, rowStats, machine, writeReport,
 }

@@ -14,8 +14,8 @@ const path = require('node:path')
 
 const {
   MiB, ROOT, TIME_BIN, Interrupted,
-  parseOptions, have, firstLine, rm, sync, sha256File, makeRandomFile, fmt, checkDist, measure,
-  workDirs, runSuite, rowStats, machine, writeReport,
+  parseOptions, have, firstLine, rm, sha256File, fmt, checkDist, measure,
+  workDirs, runSuite, makeInputs, rowKey, makeRows, rowStats, machine, writeReport,
 } = require('./common')
 
 const NODE_OP = path.join(__dirname, 'node-op.js')
@@ -165,39 +165,8 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
   if (!haveTime) console.log(`NOTE: ${TIME_BIN} not found, no peak RSS/CPU columns (apt-get install time)`)
 
   // The test file: random bytes, made once, copied to every location, hashed once.
-  const inputs = {}
-  let inputHash = null
-  for (const w of o.where) {
-    fs.mkdirSync(dirs[w], { recursive: true })
-    inputs[w] = path.join(dirs[w], 'input.bin')
-    if (inputHash === null) {
-      process.stdout.write(`making ${sizeMiB.toFixed(0)} MiB of random data in ${inputs[w]} ... `)
-      inputHash = makeRandomFile(inputs[w], o.size)
-      console.log(`sha256 ${inputHash.slice(0, 16)}…`)
-    } else {
-      fs.copyFileSync(inputs[o.where[0]], inputs[w])
-    }
-  }
-  sync()
-
-  // rows[key] = { tool, where, op, samples: [], status }
-  const rows = new Map()
-  const key = (w, id, op) => `${w}/${id}/${op}`
-  for (const w of o.where) {
-    for (const t of tools) {
-      if (t.where && !t.where.includes(w)) continue
-      const missing = (t.needs || []).filter((b) => !have(b))
-      for (const op of Object.keys(t.ops)) {
-        rows.set(key(w, t.id, op), {
-          tool: t,
-          where: w,
-          op,
-          samples: [],
-          status: missing.length ? `not installed (${missing.join(', ')}: ${t.install})` : null,
-        })
-      }
-    }
-  }
+  const { inputs, hash: inputHash } = makeInputs(o, dirs, (hash) => `sha256 ${hash.slice(0, 16)}…`)
+  const rows = makeRows(o, tools)
 
   // Rounds: every row once per round (spreads the VM's noise over all rows alike). Per tool:
   // encrypt -> decrypt the fresh ciphertext -> verify -> remove. The tool order rotates from
@@ -213,7 +182,7 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
         const dec = path.join(dirs[w], `${t.id}.dec`)
         let encOk = true
         for (const op of Object.keys(t.ops)) {
-          const row = rows.get(key(w, t.id, op))
+          const row = rows.get(rowKey(w, t.id, op))
           if (row.status) continue
           if (op === 'decrypt' && !encOk) continue
           const input = op === 'decrypt' ? enc : inputs[w]
@@ -243,7 +212,7 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
     }
   }
 
-  const report = buildReport(o, env, rows, key, sizeMiB, haveTime)
+  const report = buildReport(o, env, rows, sizeMiB, haveTime)
   writeReport(RESULTS, report)
   const broken = [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED'))
   return broken ? 1 : 0
@@ -252,9 +221,9 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
 // ---------------------------------------------------------------------------------------------
 // Report: the table, then the targets.
 
-function buildReport(o, env, rows, key, sizeMiB, haveTime) {
+function buildReport(o, env, rows, sizeMiB, haveTime) {
   const stat = (r) => rowStats(r, sizeMiB)
-  const get = (w, id, op) => stat(rows.get(key(w, id, op)))
+  const get = (w, id, op) => stat(rows.get(rowKey(w, id, op)))
 
   const lines = []
   lines.push(`## filesec benchmark (${sizeMiB.toFixed(0)} MiB file, median of ${o.runs} runs)`)

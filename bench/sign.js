@@ -16,8 +16,8 @@ const path = require('node:path')
 
 const {
   MiB, ROOT, TIME_BIN, Interrupted,
-  parseOptions, have, firstLine, rm, sync, makeRandomFile, fmt, checkDist, measure,
-  workDirs, runSuite, rowStats, machine, writeReport,
+  parseOptions, have, firstLine, rm, fmt, checkDist, measure,
+  workDirs, runSuite, makeInputs, rowKey, makeRows, rowStats, machine, writeReport,
 } = require('./common')
 
 const SIGN_OP = path.join(__dirname, 'sign-op.js')
@@ -140,33 +140,8 @@ async function run(o, filesec, scratch, dirs) {
   console.log(`filesec sign bench: ${sizeMiB.toFixed(0)} MiB, ${o.runs} runs, ${o.where.join(' + ')}; ${env.cpu}, node ${env.node}`)
   if (!haveTime) console.log(`NOTE: ${TIME_BIN} not found, no peak RSS/CPU columns (apt-get install time)`)
 
-  const inputs = {}
-  for (const w of o.where) {
-    fs.mkdirSync(dirs[w], { recursive: true })
-    inputs[w] = path.join(dirs[w], 'input.bin')
-    if (w === o.where[0]) {
-      process.stdout.write(`making ${sizeMiB.toFixed(0)} MiB of random data in ${inputs[w]} ... `)
-      makeRandomFile(inputs[w], o.size)
-      console.log('done')
-    } else {
-      fs.copyFileSync(inputs[o.where[0]], inputs[w])
-    }
-  }
-  sync()
-
-  const rows = new Map()
-  const key = (w, id, op) => `${w}/${id}/${op}`
-  for (const w of o.where) {
-    for (const t of tools) {
-      const missing = (t.needs || []).filter((b) => !have(b))
-      for (const op of Object.keys(t.ops)) {
-        rows.set(key(w, t.id, op), {
-          tool: t, where: w, op, samples: [],
-          status: missing.length ? `not installed (${missing.join(', ')}: apt-get install ${missing.join(' ')})` : null,
-        })
-      }
-    }
-  }
+  const { inputs } = makeInputs(o, dirs, () => 'done')
+  const rows = makeRows(o, tools)
 
   // Rounds: every row once per round, the tool order rotating so that no tool always runs in
   // the same position (see bench/README.md on this VM's noise). Per tool: sign (or hash), check
@@ -179,7 +154,7 @@ async function run(o, filesec, scratch, dirs) {
         const sig = path.join(dirs[w], `${t.id}.sig`)
         let signed = true
         for (const op of Object.keys(t.ops)) {
-          const row = rows.get(key(w, t.id, op))
+          const row = rows.get(rowKey(w, t.id, op))
           if (row.status || (op === 'verify' && !signed)) continue
           const label = `[${round}/${o.runs}] ${w.padEnd(4)} ${t.id.padEnd(15)} ${op.padEnd(6)}`
           await new Promise((resolve) => setImmediate(resolve))
@@ -208,14 +183,14 @@ async function run(o, filesec, scratch, dirs) {
     }
   }
 
-  const report = buildReport(o, env, rows, key, sizeMiB, haveTime)
+  const report = buildReport(o, env, rows, sizeMiB, haveTime)
   writeReport(RESULTS, report)
   return [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED')) ? 1 : 0
 }
 
-function buildReport(o, env, rows, key, sizeMiB, haveTime) {
+function buildReport(o, env, rows, sizeMiB, haveTime) {
   const stat = (r) => rowStats(r, sizeMiB)
-  const get = (w, id, op) => stat(rows.get(key(w, id, op)))
+  const get = (w, id, op) => stat(rows.get(rowKey(w, id, op)))
   const lines = []
   lines.push(`## filesec signature benchmark (${sizeMiB.toFixed(0)} MiB file, median of ${o.runs} runs)`)
   lines.push('')
