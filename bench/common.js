@@ -256,6 +256,14 @@ function makeInputs(o, dirs, doneText) {
   return { inputs, hash }
 }
 
+// The order of the tools in round `round` of `runs`: rotated by a share of the list each round,
+// so that no tool always runs in the same position (on the VM a run's cost depends on what the
+// runs before it freed; see bench/README.md).
+function roundOrder(tools, round, runs) {
+  const start = Math.floor(((round - 1) * tools.length) / runs) % tools.length
+  return [...tools.slice(start), ...tools.slice(0, start)]
+}
+
 function rowKey(w, id, op) {
   return `${w}/${id}/${op}`
 }
@@ -315,6 +323,12 @@ function rowStats(row, mib) {
   }
 }
 
+// The suite's exit status once the report is out: 1 if a row failed (a tool exited non-zero or
+// its output did not check), else 0, whatever the targets say.
+function exitStatus(rows) {
+  return [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED')) ? 1 : 0
+}
+
 // The machine, for the report's first line; each suite adds its tools' versions.
 function machine() {
   return {
@@ -337,5 +351,5 @@ function writeReport(file, report) {
 module.exports = {
   MiB, ROOT, TIME_BIN, Interrupted,
   parseOptions, parseSize, have, firstLine, rm, sync, median, readThrough, sha256File, makeRandomFile, fmt, checkDist, measure,
-  workDirs, runSuite, makeInputs, rowKey, makeRows, rowStats, machine, writeReport,
+  workDirs, runSuite, makeInputs, roundOrder, rowKey, makeRows, rowStats, exitStatus, machine, writeReport,
 }

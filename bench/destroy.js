@@ -12,7 +12,7 @@ const path = require('node:path')
 
 const {
   MiB, TIME_BIN, Interrupted, parseOptions, have, firstLine, rm, sync, makeRandomFile, fmt, checkDist, measure,
-  runSuite, rowStats, machine, writeReport,
+  runSuite, rowStats, exitStatus, machine, writeReport,
 } = require('./common')
 
 const OP = path.join(__dirname, 'destroy-op.js')
@@ -110,7 +110,7 @@ function run(o, work) {
 
   const report = buildReport(o, env, rows, sizeMiB, haveTime)
   writeReport(RESULTS, report)
-  return [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED')) ? 1 : 0
+  return exitStatus(rows)
 }
 
 function buildReport(o, env, rows, sizeMiB, haveTime) {

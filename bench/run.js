@@ -15,7 +15,7 @@ const path = require('node:path')
 const {
   MiB, ROOT, TIME_BIN, Interrupted,
   parseOptions, have, firstLine, rm, sha256File, fmt, checkDist, measure,
-  workDirs, runSuite, makeInputs, rowKey, makeRows, rowStats, machine, writeReport,
+  workDirs, runSuite, makeInputs, roundOrder, rowKey, makeRows, rowStats, exitStatus, machine, writeReport,
 } = require('./common')
 
 const NODE_OP = path.join(__dirname, 'node-op.js')
@@ -173,8 +173,7 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
   // round to round: on this VM the cost of a run depends on how much memory the previous runs
   // freed just before (see README), so no tool should always get the same position.
   for (let round = 1; round <= o.runs; round++) {
-    const start = Math.floor(((round - 1) * tools.length) / o.runs) % tools.length
-    const order = [...tools.slice(start), ...tools.slice(0, start)]
+    const order = roundOrder(tools, round, o.runs)
     for (const w of o.where) {
       for (const t of order) {
         if (t.where && !t.where.includes(w)) continue
@@ -214,8 +213,7 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
 
   const report = buildReport(o, env, rows, sizeMiB, haveTime)
   writeReport(RESULTS, report)
-  const broken = [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED'))
-  return broken ? 1 : 0
+  return exitStatus(rows)
 }
 
 // ---------------------------------------------------------------------------------------------

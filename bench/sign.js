@@ -17,7 +17,7 @@ const path = require('node:path')
 const {
   MiB, ROOT, TIME_BIN, Interrupted,
   parseOptions, have, firstLine, rm, fmt, checkDist, measure,
-  workDirs, runSuite, makeInputs, rowKey, makeRows, rowStats, machine, writeReport,
+  workDirs, runSuite, makeInputs, roundOrder, rowKey, makeRows, rowStats, exitStatus, machine, writeReport,
 } = require('./common')
 
 const SIGN_OP = path.join(__dirname, 'sign-op.js')
@@ -147,8 +147,7 @@ async function run(o, filesec, scratch, dirs) {
   // the same position (see bench/README.md on this VM's noise). Per tool: sign (or hash), check
   // the fresh signature with the other implementation (untimed), verify it, remove it.
   for (let round = 1; round <= o.runs; round++) {
-    const start = Math.floor(((round - 1) * tools.length) / o.runs) % tools.length
-    const order = [...tools.slice(start), ...tools.slice(0, start)]
+    const order = roundOrder(tools, round, o.runs)
     for (const w of o.where) {
       for (const t of order) {
         const sig = path.join(dirs[w], `${t.id}.sig`)
@@ -185,7 +184,7 @@ async function run(o, filesec, scratch, dirs) {
 
   const report = buildReport(o, env, rows, sizeMiB, haveTime)
   writeReport(RESULTS, report)
-  return [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED')) ? 1 : 0
+  return exitStatus(rows)
 }
 
 function buildReport(o, env, rows, sizeMiB, haveTime) {
