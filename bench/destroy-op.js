@@ -6,18 +6,15 @@
 //   node bench/destroy-op.js <file> [passes=N]
 const path = require('node:path')
 
-async function main() {
+const { keyValues, runChildOp } = require('./child-op')
+
+runChildOp(() => {
   const [file, ...rest] = process.argv.slice(2)
-  const args = Object.fromEntries(rest.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  const args = keyValues(rest)
   if (!file) throw new Error('usage: node bench/destroy-op.js <file> [passes=N]')
   const filesec = require(path.join(__dirname, '..', 'dist', 'index.js'))
-  const t0 = process.hrtime.bigint()
-  const r = await filesec.destroyFile(file, args.passes ? { passes: Number(args.passes) } : {})
-  const opMs = Number(process.hrtime.bigint() - t0) / 1e6
-  process.stdout.write(`${JSON.stringify({ opMs, disposition: r.disposition, bytesOverwritten: r.bytesOverwritten })}\n`)
-}
-
-main().catch((e) => {
-  process.stderr.write(`${e && e.stack ? e.stack : e}\n`)
-  process.exit(1)
+  return async () => {
+    const r = await filesec.destroyFile(file, args.passes ? { passes: Number(args.passes) } : {})
+    return { disposition: r.disposition, bytesOverwritten: r.bytesOverwritten }
+  }
 })

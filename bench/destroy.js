@@ -8,11 +8,11 @@
 // child process under /usr/bin/time, on a fresh copy of the same random file; rounds rotate the
 // order. Prints the ratio to shred and writes bench/results/destroy.md. See bench/README.md.
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
 
 const {
-  MiB, TIME_BIN, Interrupted, parseSize, have, firstLine, rm, sync, median, makeRandomFile, fmt, checkDist, measure,
+  MiB, TIME_BIN, Interrupted, parseOptions, have, firstLine, rm, sync, makeRandomFile, fmt, checkDist, measure,
+  runSuite, rowStats, exitStatus, machine, writeReport,
 } = require('./common')
 
 const OP = path.join(__dirname, 'destroy-op.js')
@@ -25,29 +25,6 @@ const USAGE = `usage: node bench/destroy.js [options]
   --runs N    rounds per row, median reported (default 3)            (env BENCH_RUNS)
   --keep      keep bench/data/destroy-PID/ (default: removed at the end)
   --help`
-
-function parseArgs(argv) {
-  const o = { size: parseSize(process.env.BENCH_SIZE || '1G'), runs: Number(process.env.BENCH_RUNS || 3), keep: false }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const value = () => {
-      if (a.includes('=')) return a.slice(a.indexOf('=') + 1)
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`)
-      return argv[++i]
-    }
-    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a
-    if (name === '--size') o.size = parseSize(value())
-    else if (name === '--runs') o.runs = Number(value())
-    else if (name === '--keep') o.keep = true
-    else if (name === '--help' || name === '-h') {
-      console.log(USAGE)
-      process.exit(0)
-    } else throw new Error(`unknown option ${a}\n${USAGE}`)
-  }
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer')
-  if (!(o.size > 0) || o.size % MiB !== 0) throw new Error('--size must be a positive whole number of MiB')
-  return o
-}
 
 // Each tool destroys (or overwrites) the victim; `removes` says whether the file must be gone after.
 function defineTools(sizeMiB) {
@@ -76,29 +53,13 @@ function defineTools(sizeMiB) {
 }
 
 function main() {
-  const o = parseArgs(process.argv.slice(2))
+  const o = parseOptions(process.argv.slice(2), USAGE, { size: '1G', wholeMiB: true })
   checkDist()
   const work = path.join(__dirname, 'data', `destroy-${process.pid}`)
   const cleanup = () => {
     if (!o.keep) rm(work)
   }
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup()
-      process.exit(130)
-    })
-  }
-  let code = 2
-  try {
-    code = run(o, work)
-  } catch (e) {
-    if (e instanceof Interrupted) {
-      console.error(`interrupted (${e.message})`)
-      code = 130
-    } else console.error(e && e.stack ? e.stack : e)
-  }
-  cleanup()
-  process.exitCode = code
+  return runSuite(cleanup, () => run(o, work))
 }
 
 function run(o, work) {
@@ -111,10 +72,7 @@ function run(o, work) {
   const absent = path.join(work, 'no-output')
   const tools = defineTools(sizeMiB)
   const env = {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`,
-    kernel: os.release(),
-    node: process.version,
+    ...machine(),
     shred: have('shred') ? firstLine('shred', ['--version']) : 'not installed',
   }
   console.log(`filesec destroy bench: ${sizeMiB} MiB, ${o.runs} runs, in ${path.relative(process.cwd(), work)}; ${env.cpu}`)
@@ -151,34 +109,13 @@ function run(o, work) {
   sync()
 
   const report = buildReport(o, env, rows, sizeMiB, haveTime)
-  console.log(`\n${report}`)
-  fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
-  fs.writeFileSync(RESULTS, `${report}\n`)
-  console.log(`written to ${path.relative(process.cwd(), RESULTS)}`)
-  return [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED')) ? 1 : 0
+  writeReport(RESULTS, report)
+  return exitStatus(rows)
 }
 
 function buildReport(o, env, rows, sizeMiB, haveTime) {
-  const stat = (id) => {
-    const r = rows.get(id)
-    if (!r || r.status || r.samples.length === 0) return null
-    const walls = r.samples.map((s) => s.wallS)
-    const wallS = median(walls)
-    const mid = r.samples.find((s) => s.wallS === wallS) ?? r.samples[0]
-    const opS = r.samples.every((s) => s.opS !== null) ? median(r.samples.map((s) => s.opS)) : null
-    const rss = r.samples.map((s) => s.rssMiB).filter((x) => x !== null)
-    return {
-      wallS,
-      perPass: (PASSES * sizeMiB) / wallS,
-      min: (PASSES * sizeMiB) / Math.max(...walls),
-      max: (PASSES * sizeMiB) / Math.min(...walls),
-      opPerPass: opS ? (PASSES * sizeMiB) / opS : null,
-      rssMiB: rss.length ? Math.max(...rss) : null,
-      cpuPct: mid.userS !== null ? (100 * (mid.userS + mid.sysS)) / mid.wallS : null,
-      userS: mid.userS,
-      sysS: mid.sysS,
-    }
-  }
+  // MiB/s per pass: every run writes the file PASSES times.
+  const stat = (id) => rowStats(rows.get(id), PASSES * sizeMiB)
   const lines = []
   lines.push(`## filesec destroy benchmark (${sizeMiB} MiB file on the project disk, ${PASSES} passes, median of ${o.runs} runs)`)
   lines.push('')
@@ -198,7 +135,7 @@ function buildReport(o, env, rows, sizeMiB, haveTime) {
       continue
     }
     lines.push(
-      `| ${r.tool.label} | **${fmt(s.perPass)}** | ${fmt(s.min)}–${fmt(s.max)} | ${fmt(s.opPerPass)} | ${fmt(s.wallS, 2)} | ` +
+      `| ${r.tool.label} | **${fmt(s.mibs)}** | ${fmt(s.min)}–${fmt(s.max)} | ${fmt(s.opMibs)} | ${fmt(s.wallS, 2)} | ` +
         `${shred ? fmt(s.wallS / shred.wallS, 2) : '–'} | ${haveTime ? fmt(s.rssMiB, 1) : 'n/a'} | ${haveTime ? fmt(s.cpuPct) : 'n/a'} | ` +
         `${haveTime ? `${fmt(s.userS, 2)} / ${fmt(s.sysS, 2)}` : 'n/a'} |`,
     )
@@ -211,7 +148,7 @@ function buildReport(o, env, rows, sizeMiB, haveTime) {
   const ratio = f && shred ? shred.wallS / f.wallS : null
   const verdict = ratio === null ? 'n/a ' : ratio >= TARGET_RATIO ? 'PASS' : 'MISS'
   lines.push(`- ${verdict} filesec destroy ≥ ${TARGET_RATIO}× faster than shred -n 2 -z -u: ${fmt(f?.wallS, 2)} s vs ${fmt(shred?.wallS, 2)} s = ${fmt(ratio, 2)}×`)
-  if (f && dd) lines.push(`- filesec runs at ${fmt(f.perPass / dd.perPass, 2)}× the disk's own rate for synced in-place passes (dd: ${fmt(dd.perPass)} MiB/s per pass)`)
+  if (f && dd) lines.push(`- filesec runs at ${fmt(f.mibs / dd.mibs, 2)}× the disk's own rate for synced in-place passes (dd: ${fmt(dd.mibs)} MiB/s per pass)`)
   return lines.join('\n')
 }
 

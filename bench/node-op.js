@@ -18,11 +18,13 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { pipeline } = require('node:stream/promises')
 
+const { keyValues, runChildOp } = require('./child-op')
+
 const MiB = 1024 * 1024
 
-async function main() {
+runChildOp(() => {
   const [op, input, output, ...rest] = process.argv.slice(2)
-  const args = Object.fromEntries(rest.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  const args = keyValues(rest)
   if (!op || !input || !output) throw new Error('usage: node bench/node-op.js <op> <input> <output> [key=value ...]')
   const filesec = op.startsWith('file-') || op.startsWith('stream-') ? require(path.join(__dirname, '..', 'dist', 'index.js')) : null
   const run = {
@@ -75,13 +77,8 @@ async function main() {
     },
   }[op]
   if (!run) throw new Error(`unknown op ${op}`)
-  const t0 = process.hrtime.bigint()
-  await run()
-  const opMs = Number(process.hrtime.bigint() - t0) / 1e6
-  process.stdout.write(`${JSON.stringify({ opMs })}\n`)
-}
-
-main().catch((e) => {
-  process.stderr.write(`${e && e.stack ? e.stack : e}\n`)
-  process.exit(1)
+  // Only opMs is reported, not what the operation resolves to.
+  return async () => {
+    await run()
+  }
 })

@@ -9,11 +9,11 @@
 // the median of `--runs` rounds is reported, with the ratio. The file is decrypted at the end
 // and checked against the SHA-256 of the original. Writes bench/results/rotate.md.
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
 
 const {
-  MiB, ROOT, Interrupted, parseSize, rm, median, sha256File, makeRandomFile, fmt, checkDist, measure,
+  MiB, ROOT, parseOptions, rm, median, sha256File, makeRandomFile, fmt, checkDist, measure,
+  workDirs, runSuite, machine, writeReport,
 } = require('./common')
 
 const NODE_OP = path.join(__dirname, 'node-op.js')
@@ -27,69 +27,12 @@ const USAGE = `usage: node bench/rotate.js [options]
   --only REGEX  accepted for bench/all.js and ignored: both rotations are needed for the ratio
   --help`
 
-function parseArgs(argv) {
-  const o = {
-    size: parseSize(process.env.BENCH_SIZE || '2G'),
-    runs: Number(process.env.BENCH_RUNS || 3),
-    where: (process.env.BENCH_WHERE || 'shm,disk').split(','),
-    keep: false,
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const value = () => {
-      if (a.includes('=')) return a.slice(a.indexOf('=') + 1)
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`)
-      return argv[++i]
-    }
-    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a
-    if (name === '--size') o.size = parseSize(value())
-    else if (name === '--runs') o.runs = Number(value())
-    else if (name === '--where') o.where = value().split(',')
-    else if (name === '--keep') o.keep = true
-    else if (name === '--only') value()
-    else if (name === '--help' || name === '-h') {
-      console.log(USAGE)
-      process.exit(0)
-    } else throw new Error(`unknown option ${a}\n${USAGE}`)
-  }
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer')
-  if (!(o.size > 0)) throw new Error('--size must be positive')
-  for (const w of o.where) if (w !== 'shm' && w !== 'disk') throw new Error(`--where: unknown location ${w}`)
-  return o
-}
-
 function main() {
-  const o = parseArgs(process.argv.slice(2))
+  const o = parseOptions(process.argv.slice(2), USAGE, { size: '2G', where: 'shm,disk', only: 'ignore' })
   checkDist()
   const filesec = require(path.join(ROOT, 'dist', 'index.js'))
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'filesec-bench-rotate-'))
-  const dirs = {
-    shm: path.join('/dev/shm', `filesec-bench-rotate-${process.pid}`),
-    disk: path.join(__dirname, 'data', `rotate-${process.pid}`),
-  }
-  const cleanup = () => {
-    rm(scratch)
-    if (!o.keep) for (const w of o.where) rm(dirs[w])
-  }
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup()
-      process.exit(130)
-    })
-  }
-  return run(o, { filesec, scratch, dirs })
-    .catch((e) => {
-      if (e instanceof Interrupted) {
-        console.error(`interrupted (${e.message})`)
-        return 130
-      }
-      console.error(e && e.stack ? e.stack : e)
-      return 2
-    })
-    .then((code) => {
-      cleanup()
-      process.exitCode = code
-    })
+  const { scratch, dirs, cleanup } = workDirs(o, 'filesec-bench-rotate-', 'rotate-')
+  return runSuite(cleanup, () => run(o, { filesec, scratch, dirs }))
 }
 
 async function run(o, { filesec, scratch, dirs }) {
@@ -105,9 +48,7 @@ async function run(o, { filesec, scratch, dirs }) {
   )
   const [a, b] = keys
   const env = {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`,
-    node: process.version,
+    ...machine(),
     filesec: `${filesec.versions.filesec} (${filesec.versions.openssl})`,
   }
   console.log(`filesec rotate bench: ${sizeMiB.toFixed(0)} MiB, ${o.runs} runs, ${o.where.join(' + ')}; ${env.cpu}, node ${env.node}`)
@@ -155,10 +96,7 @@ async function run(o, { filesec, scratch, dirs }) {
   }
 
   const report = buildReport(o, env, results, sizeMiB)
-  console.log(`\n${report}`)
-  fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
-  fs.writeFileSync(RESULTS, `${report}\n`)
-  console.log(`written to ${path.relative(process.cwd(), RESULTS)}`)
+  writeReport(RESULTS, report)
   return 0
 }
 
@@ -170,7 +108,7 @@ function buildReport(o, env, results, sizeMiB) {
   const lines = []
   lines.push(`## filesec key rotation (${sizeMiB.toFixed(0)} MiB encrypted file, median of ${o.runs} runs)`)
   lines.push('')
-  lines.push(`${env.date}; ${env.cpu}, Linux ${os.release()}; Node ${env.node}; filesec ${env.filesec}. ` +
+  lines.push(`${env.date}; ${env.cpu}, Linux ${env.kernel}; Node ${env.node}; filesec ${env.filesec}. ` +
     `Produced by \`node bench/rotate.js --size ${sizeMiB.toFixed(0)}M --runs ${o.runs}\`.`)
   lines.push('')
   lines.push('Each round rotates the same X25519-encrypted file twice, each time in a fresh Node process: header only ' +

@@ -14,7 +14,8 @@ const path = require('node:path')
 
 const {
   MiB, ROOT, TIME_BIN, Interrupted,
-  parseSize, have, firstLine, rm, sync, median, sha256File, makeRandomFile, fmt, checkDist, measure,
+  parseOptions, have, firstLine, rm, sha256File, fmt, checkDist, measure,
+  workDirs, runSuite, makeInputs, roundOrder, rowKey, makeRows, rowStats, exitStatus, machine, writeReport,
 } = require('./common')
 
 const NODE_OP = path.join(__dirname, 'node-op.js')
@@ -31,43 +32,6 @@ const USAGE = `usage: node bench/run.js [options]        (npm run bench -- [opti
   --only REGEX  only rows whose id matches, e.g. 'filesec|dd'  (ids: ${'dd, dd-fsync, filesec, filesec-nd, filesec-t1, stream, node-gcm, age, openssl'})
   --keep        keep the test files (default: removed at the end)
   --help`
-
-
-function parseArgs(argv) {
-  const o = {
-    size: parseSize(process.env.BENCH_SIZE || '2G'),
-    runs: Number(process.env.BENCH_RUNS || 3),
-    where: (process.env.BENCH_WHERE || 'shm,disk').split(','),
-    only: process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null,
-    keep: false,
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const value = () => {
-      if (a.includes('=')) return a.slice(a.indexOf('=') + 1)
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`)
-      return argv[++i]
-    }
-    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a
-    if (name === '--size') o.size = parseSize(value())
-    else if (name === '--runs') o.runs = Number(value())
-    else if (name === '--where') o.where = value().split(',')
-    else if (name === '--only') o.only = new RegExp(value())
-    else if (name === '--keep') o.keep = true
-    else if (name === '--help' || name === '-h') {
-      console.log(USAGE)
-      process.exit(0)
-    } else throw new Error(`unknown option ${a}\n${USAGE}`)
-  }
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer')
-  if (!(o.size > 0)) throw new Error('--size must be positive')
-  for (const w of o.where) if (w !== 'shm' && w !== 'disk') throw new Error(`--where: unknown location ${w}`)
-  return o
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
 
 // ---------------------------------------------------------------------------------------------
 // What is measured. Each tool gives the argv of one child process per operation.
@@ -162,41 +126,14 @@ function defineTools(ctx) {
 // ---------------------------------------------------------------------------------------------
 
 function main() {
-  const o = parseArgs(process.argv.slice(2))
+  const o = parseOptions(process.argv.slice(2), USAGE, { size: '2G', where: 'shm,disk', only: 'filter', onlyEnv: true })
   checkDist()
   const sizeMiB = o.size / MiB
   const haveTime = fs.existsSync(TIME_BIN)
   const filesec = require(path.join(ROOT, 'dist', 'index.js'))
 
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'filesec-bench-'))
-  const dirs = {
-    shm: path.join('/dev/shm', `filesec-bench-${process.pid}`),
-    disk: path.join(__dirname, 'data', `run-${process.pid}`),
-  }
-  const cleanup = () => {
-    rm(scratch)
-    if (!o.keep) for (const w of o.where) rm(dirs[w])
-  }
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup()
-      process.exit(130)
-    })
-  }
-
-  return run(o, { filesec, scratch, dirs, sizeMiB, haveTime })
-    .catch((e) => {
-      if (e instanceof Interrupted) {
-        console.error(`interrupted (${e.message})`)
-        return 130
-      }
-      console.error(e && e.stack ? e.stack : e)
-      return 2
-    })
-    .then((code) => {
-      cleanup()
-      process.exitCode = code
-    })
+  const { scratch, dirs, cleanup } = workDirs(o, 'filesec-bench-', 'run-')
+  return runSuite(cleanup, () => run(o, { filesec, scratch, dirs, sizeMiB, haveTime }))
 }
 
 async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
@@ -219,11 +156,7 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
   const timeFile = path.join(scratch, 'time.txt')
 
   const env = {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`,
-    mem: `${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`,
-    kernel: os.release(),
-    node: process.version,
+    ...machine(),
     filesec: `${filesec.versions.filesec} (${filesec.versions.openssl})`,
     age: have('age') ? firstLine('age', ['--version']) : 'not installed',
     openssl: have('openssl') ? firstLine('openssl', ['version']) : 'not installed',
@@ -232,47 +165,15 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
   if (!haveTime) console.log(`NOTE: ${TIME_BIN} not found, no peak RSS/CPU columns (apt-get install time)`)
 
   // The test file: random bytes, made once, copied to every location, hashed once.
-  const inputs = {}
-  let inputHash = null
-  for (const w of o.where) {
-    fs.mkdirSync(dirs[w], { recursive: true })
-    inputs[w] = path.join(dirs[w], 'input.bin')
-    if (inputHash === null) {
-      process.stdout.write(`making ${sizeMiB.toFixed(0)} MiB of random data in ${inputs[w]} ... `)
-      inputHash = makeRandomFile(inputs[w], o.size)
-      console.log(`sha256 ${inputHash.slice(0, 16)}…`)
-    } else {
-      fs.copyFileSync(inputs[o.where[0]], inputs[w])
-    }
-  }
-  sync()
-
-  // rows[key] = { tool, where, op, samples: [], status }
-  const rows = new Map()
-  const key = (w, id, op) => `${w}/${id}/${op}`
-  for (const w of o.where) {
-    for (const t of tools) {
-      if (t.where && !t.where.includes(w)) continue
-      const missing = (t.needs || []).filter((b) => !have(b))
-      for (const op of Object.keys(t.ops)) {
-        rows.set(key(w, t.id, op), {
-          tool: t,
-          where: w,
-          op,
-          samples: [],
-          status: missing.length ? `not installed (${missing.join(', ')}: ${t.install})` : null,
-        })
-      }
-    }
-  }
+  const { inputs, hash: inputHash } = makeInputs(o, dirs, (hash) => `sha256 ${hash.slice(0, 16)}…`)
+  const rows = makeRows(o, tools)
 
   // Rounds: every row once per round (spreads the VM's noise over all rows alike). Per tool:
   // encrypt -> decrypt the fresh ciphertext -> verify -> remove. The tool order rotates from
   // round to round: on this VM the cost of a run depends on how much memory the previous runs
   // freed just before (see README), so no tool should always get the same position.
   for (let round = 1; round <= o.runs; round++) {
-    const start = Math.floor(((round - 1) * tools.length) / o.runs) % tools.length
-    const order = [...tools.slice(start), ...tools.slice(0, start)]
+    const order = roundOrder(tools, round, o.runs)
     for (const w of o.where) {
       for (const t of order) {
         if (t.where && !t.where.includes(w)) continue
@@ -280,7 +181,7 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
         const dec = path.join(dirs[w], `${t.id}.dec`)
         let encOk = true
         for (const op of Object.keys(t.ops)) {
-          const row = rows.get(key(w, t.id, op))
+          const row = rows.get(rowKey(w, t.id, op))
           if (row.status) continue
           if (op === 'decrypt' && !encOk) continue
           const input = op === 'decrypt' ? enc : inputs[w]
@@ -310,40 +211,17 @@ async function run(o, { filesec, scratch, dirs, sizeMiB, haveTime }) {
     }
   }
 
-  const report = buildReport(o, env, rows, key, sizeMiB, haveTime)
-  console.log(`\n${report}`)
-  fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
-  fs.writeFileSync(RESULTS, `${report}\n`)
-  console.log(`written to ${path.relative(process.cwd(), RESULTS)}`)
-  const broken = [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED'))
-  return broken ? 1 : 0
+  const report = buildReport(o, env, rows, sizeMiB, haveTime)
+  writeReport(RESULTS, report)
+  return exitStatus(rows)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Report: the table, then the targets.
 
-function buildReport(o, env, rows, key, sizeMiB, haveTime) {
-  const stat = (r) => {
-    if (!r || r.status || r.samples.length === 0) return null
-    const walls = r.samples.map((s) => s.wallS)
-    const wallS = median(walls)
-    const mid = r.samples.find((s) => s.wallS === wallS) ?? r.samples[0]
-    const opS = r.samples.every((s) => s.opS !== null) ? median(r.samples.map((s) => s.opS)) : null
-    const rss = r.samples.map((s) => s.rssMiB).filter((x) => x !== null)
-    return {
-      wallS,
-      mibs: sizeMiB / wallS,
-      min: sizeMiB / Math.max(...walls),
-      max: sizeMiB / Math.min(...walls),
-      opMibs: opS ? sizeMiB / opS : null,
-      rssMiB: rss.length ? Math.max(...rss) : null,
-      userS: mid.userS,
-      sysS: mid.sysS,
-      faults: mid.faults,
-      cpuPct: mid.userS !== null ? (100 * (mid.userS + mid.sysS)) / mid.wallS : null,
-    }
-  }
-  const get = (w, id, op) => stat(rows.get(key(w, id, op)))
+function buildReport(o, env, rows, sizeMiB, haveTime) {
+  const stat = (r) => rowStats(r, sizeMiB)
+  const get = (w, id, op) => stat(rows.get(rowKey(w, id, op)))
 
   const lines = []
   lines.push(`## filesec benchmark (${sizeMiB.toFixed(0)} MiB file, median of ${o.runs} runs)`)

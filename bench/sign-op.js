@@ -9,9 +9,11 @@
 // verify exits 1 when the signature does not match.
 const path = require('node:path')
 
-async function main() {
+const { keyValues, runChildOp } = require('./child-op')
+
+runChildOp(() => {
   const [op, input, signature, ...rest] = process.argv.slice(2)
-  const args = Object.fromEntries(rest.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  const args = keyValues(rest)
   if (!op || !input || !signature || !args.key) {
     throw new Error('usage: node bench/sign-op.js sign|verify <input> <signature> key=<key file>')
   }
@@ -24,13 +26,8 @@ async function main() {
     },
   }[op]
   if (!run) throw new Error(`unknown op ${op}`)
-  const t0 = process.hrtime.bigint()
-  await run()
-  const opMs = Number(process.hrtime.bigint() - t0) / 1e6
-  process.stdout.write(`${JSON.stringify({ opMs })}\n`)
-}
-
-main().catch((e) => {
-  process.stderr.write(`${e && e.stack ? e.stack : e}\n`)
-  process.exit(1)
+  // Only opMs is reported, not what the operation resolves to.
+  return async () => {
+    await run()
+  }
 })

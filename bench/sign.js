@@ -12,12 +12,12 @@
 // See bench/README.md.
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
 
 const {
   MiB, ROOT, TIME_BIN, Interrupted,
-  parseSize, have, firstLine, rm, sync, median, makeRandomFile, fmt, checkDist, measure,
+  parseOptions, have, firstLine, rm, fmt, checkDist, measure,
+  workDirs, runSuite, makeInputs, roundOrder, rowKey, makeRows, rowStats, exitStatus, machine, writeReport,
 } = require('./common')
 
 const SIGN_OP = path.join(__dirname, 'sign-op.js')
@@ -31,38 +31,6 @@ const USAGE = `usage: node bench/sign.js [options]
   --only REGEX  only rows whose id matches (ids: filesec-ed25519, minisign, filesec-rsa, openssl-rsa, blake2b, sha256)
   --keep        keep the test files (default: removed at the end)
   --help`
-
-function parseArgs(argv) {
-  const o = {
-    size: parseSize(process.env.BENCH_SIZE || '2G'),
-    runs: Number(process.env.BENCH_RUNS || 3),
-    where: (process.env.BENCH_WHERE || 'shm,disk').split(','),
-    only: null,
-    keep: false,
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const value = () => {
-      if (a.includes('=')) return a.slice(a.indexOf('=') + 1)
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`)
-      return argv[++i]
-    }
-    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a
-    if (name === '--size') o.size = parseSize(value())
-    else if (name === '--runs') o.runs = Number(value())
-    else if (name === '--where') o.where = value().split(',')
-    else if (name === '--only') o.only = new RegExp(value())
-    else if (name === '--keep') o.keep = true
-    else if (name === '--help' || name === '-h') {
-      console.log(USAGE)
-      process.exit(0)
-    } else throw new Error(`unknown option ${a}\n${USAGE}`)
-  }
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer')
-  if (!(o.size > 0)) throw new Error('--size must be positive')
-  for (const w of o.where) if (w !== 'shm' && w !== 'disk') throw new Error(`--where: unknown location ${w}`)
-  return o
-}
 
 // Each tool gives the argv of one child process per operation: (input, signature) → argv.
 // `check` is an untimed check of a fresh signature by another implementation.
@@ -129,37 +97,13 @@ function runOk(argv) {
 }
 
 function main() {
-  const o = parseArgs(process.argv.slice(2))
+  // onlyEnv: false keeps sign.js as it was before the shared parser: it never read BENCH_ONLY
+  // (bench/README.md says it does; whether it should is a separate change).
+  const o = parseOptions(process.argv.slice(2), USAGE, { size: '2G', where: 'shm,disk', only: 'filter', onlyEnv: false })
   checkDist()
   const filesec = require(path.join(ROOT, 'dist', 'index.js'))
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'filesec-bench-sign-'))
-  const dirs = {
-    shm: path.join('/dev/shm', `filesec-bench-sign-${process.pid}`),
-    disk: path.join(__dirname, 'data', `sign-${process.pid}`),
-  }
-  const cleanup = () => {
-    rm(scratch)
-    if (!o.keep) for (const w of o.where) rm(dirs[w])
-  }
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup()
-      process.exit(130)
-    })
-  }
-  return run(o, filesec, scratch, dirs)
-    .catch((e) => {
-      if (e instanceof Interrupted) {
-        console.error(`interrupted (${e.message})`)
-        return 130
-      }
-      console.error(e && e.stack ? e.stack : e)
-      return 2
-    })
-    .then((code) => {
-      cleanup()
-      process.exitCode = code
-    })
+  const { scratch, dirs, cleanup } = workDirs(o, 'filesec-bench-sign-', 'sign-')
+  return runSuite(cleanup, () => run(o, filesec, scratch, dirs))
 }
 
 async function makeKeys(filesec, scratch) {
@@ -188,11 +132,7 @@ async function run(o, filesec, scratch, dirs) {
   const tools = defineTools(keys).filter((t) => !o.only || o.only.test(t.id))
   const timeFile = path.join(scratch, 'time.txt')
   const env = {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}`,
-    mem: `${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`,
-    kernel: os.release(),
-    node: process.version,
+    ...machine(),
     filesec: `${filesec.versions.filesec} (${filesec.versions.openssl})`,
     minisign: have('minisign') ? firstLine('minisign', ['-v']) : 'not installed',
     openssl: have('openssl') ? firstLine('openssl', ['version']) : 'not installed',
@@ -200,46 +140,20 @@ async function run(o, filesec, scratch, dirs) {
   console.log(`filesec sign bench: ${sizeMiB.toFixed(0)} MiB, ${o.runs} runs, ${o.where.join(' + ')}; ${env.cpu}, node ${env.node}`)
   if (!haveTime) console.log(`NOTE: ${TIME_BIN} not found, no peak RSS/CPU columns (apt-get install time)`)
 
-  const inputs = {}
-  for (const w of o.where) {
-    fs.mkdirSync(dirs[w], { recursive: true })
-    inputs[w] = path.join(dirs[w], 'input.bin')
-    if (w === o.where[0]) {
-      process.stdout.write(`making ${sizeMiB.toFixed(0)} MiB of random data in ${inputs[w]} ... `)
-      makeRandomFile(inputs[w], o.size)
-      console.log('done')
-    } else {
-      fs.copyFileSync(inputs[o.where[0]], inputs[w])
-    }
-  }
-  sync()
-
-  const rows = new Map()
-  const key = (w, id, op) => `${w}/${id}/${op}`
-  for (const w of o.where) {
-    for (const t of tools) {
-      const missing = (t.needs || []).filter((b) => !have(b))
-      for (const op of Object.keys(t.ops)) {
-        rows.set(key(w, t.id, op), {
-          tool: t, where: w, op, samples: [],
-          status: missing.length ? `not installed (${missing.join(', ')}: apt-get install ${missing.join(' ')})` : null,
-        })
-      }
-    }
-  }
+  const { inputs } = makeInputs(o, dirs, () => 'done')
+  const rows = makeRows(o, tools)
 
   // Rounds: every row once per round, the tool order rotating so that no tool always runs in
   // the same position (see bench/README.md on this VM's noise). Per tool: sign (or hash), check
   // the fresh signature with the other implementation (untimed), verify it, remove it.
   for (let round = 1; round <= o.runs; round++) {
-    const start = Math.floor(((round - 1) * tools.length) / o.runs) % tools.length
-    const order = [...tools.slice(start), ...tools.slice(0, start)]
+    const order = roundOrder(tools, round, o.runs)
     for (const w of o.where) {
       for (const t of order) {
         const sig = path.join(dirs[w], `${t.id}.sig`)
         let signed = true
         for (const op of Object.keys(t.ops)) {
-          const row = rows.get(key(w, t.id, op))
+          const row = rows.get(rowKey(w, t.id, op))
           if (row.status || (op === 'verify' && !signed)) continue
           const label = `[${round}/${o.runs}] ${w.padEnd(4)} ${t.id.padEnd(15)} ${op.padEnd(6)}`
           await new Promise((resolve) => setImmediate(resolve))
@@ -268,33 +182,14 @@ async function run(o, filesec, scratch, dirs) {
     }
   }
 
-  const report = buildReport(o, env, rows, key, sizeMiB, haveTime)
-  console.log(`\n${report}`)
-  fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
-  fs.writeFileSync(RESULTS, `${report}\n`)
-  console.log(`written to ${path.relative(process.cwd(), RESULTS)}`)
-  return [...rows.values()].some((r) => r.status && r.status.startsWith('FAILED')) ? 1 : 0
+  const report = buildReport(o, env, rows, sizeMiB, haveTime)
+  writeReport(RESULTS, report)
+  return exitStatus(rows)
 }
 
-function buildReport(o, env, rows, key, sizeMiB, haveTime) {
-  const stat = (r) => {
-    if (!r || r.status || r.samples.length === 0) return null
-    const walls = r.samples.map((s) => s.wallS)
-    const wallS = median(walls)
-    const mid = r.samples.find((s) => s.wallS === wallS) ?? r.samples[0]
-    const opS = r.samples.every((s) => s.opS !== null) ? median(r.samples.map((s) => s.opS)) : null
-    const rss = r.samples.map((s) => s.rssMiB).filter((x) => x !== null)
-    return {
-      wallS,
-      mibs: sizeMiB / wallS,
-      min: sizeMiB / Math.max(...walls),
-      max: sizeMiB / Math.min(...walls),
-      opMibs: opS ? sizeMiB / opS : null,
-      rssMiB: rss.length ? Math.max(...rss) : null,
-      cpuPct: mid.userS !== null ? (100 * (mid.userS + mid.sysS)) / mid.wallS : null,
-    }
-  }
-  const get = (w, id, op) => stat(rows.get(key(w, id, op)))
+function buildReport(o, env, rows, sizeMiB, haveTime) {
+  const stat = (r) => rowStats(r, sizeMiB)
+  const get = (w, id, op) => stat(rows.get(rowKey(w, id, op)))
   const lines = []
   lines.push(`## filesec signature benchmark (${sizeMiB.toFixed(0)} MiB file, median of ${o.runs} runs)`)
   lines.push('')
