@@ -121,7 +121,7 @@ function parseOptions(argv, usage, spec) {
     size: parseSize(process.env.BENCH_SIZE || spec.size),
     runs: Number(process.env.BENCH_RUNS || 3),
   }
-  if (spec.where) o.where = (process.env.BENCH_WHERE || spec.where).split(',')
+  if (spec.where && spec.where !== 'ignore') o.where = (process.env.BENCH_WHERE || spec.where).split(',')
   if (spec.only === 'filter') o.only = spec.onlyEnv && process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null
   o.keep = false
   for (let i = 0; i < argv.length; i++) {
@@ -135,6 +135,7 @@ function parseOptions(argv, usage, spec) {
     const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a
     if (name === '--size') o.size = parseSize(value())
     else if (name === '--runs') o.runs = Number(value())
+    else if (name === '--where' && spec.where === 'ignore') value()
     else if (name === '--where' && spec.where) o.where = value().split(',')
     else if (name === '--only' && spec.only === 'filter') o.only = new RegExp(value())
     else if (name === '--only' && spec.only === 'ignore') value()

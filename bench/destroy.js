@@ -24,6 +24,8 @@ const USAGE = `usage: node bench/destroy.js [options]
   --size N    file size, e.g. 1G (default), 256M                    (env BENCH_SIZE)
   --runs N    rounds per row, median reported (default 3)            (env BENCH_RUNS)
   --keep      keep bench/data/destroy-PID/ (default: removed at the end)
+  --where, --only   accepted and ignored (npm run bench passes them to every suite;
+              destroy always runs on the project disk)
   --help`
 
 // Each tool destroys (or overwrites) the victim; `removes` says whether the file must be gone after.
@@ -53,7 +55,7 @@ function defineTools(sizeMiB) {
 }
 
 function main() {
-  const o = parseOptions(process.argv.slice(2), USAGE, { size: '1G', wholeMiB: true })
+  const o = parseOptions(process.argv.slice(2), USAGE, { size: '1G', wholeMiB: true, where: 'ignore', only: 'ignore' })
   checkDist()
   const work = path.join(__dirname, 'data', `destroy-${process.pid}`)
   const cleanup = () => {

@@ -97,9 +97,7 @@ function runOk(argv) {
 }
 
 function main() {
-  // onlyEnv: false keeps sign.js as it was before the shared parser: it never read BENCH_ONLY
-  // (bench/README.md says it does; whether it should is a separate change).
-  const o = parseOptions(process.argv.slice(2), USAGE, { size: '2G', where: 'shm,disk', only: 'filter', onlyEnv: false })
+  const o = parseOptions(process.argv.slice(2), USAGE, { size: '2G', where: 'shm,disk', only: 'filter', onlyEnv: true })
   checkDist()
   const filesec = require(path.join(ROOT, 'dist', 'index.js'))
   const { scratch, dirs, cleanup } = workDirs(o, 'filesec-bench-sign-', 'sign-')
