@@ -198,41 +198,22 @@ class Pipeline {
   std::exception_ptr error_;
 };
 
-// Starts writeback of what has been written so far, every 64 MiB, so the final fdatasync of a
-// durable output only waits for the tail instead of the whole file.
-class WritebackStarter {
- public:
-  WritebackStarter(int fd, bool enabled) : fd_(fd), enabled_(enabled) {}
-  void wrote(uint64_t bytes) {
-    if (!enabled_) return;
-    pending_ += bytes;
-    if (pending_ >= (64u << 20)) {
-      fs::start_writeback(fd_);
-      pending_ = 0;
-    }
-  }
-
- private:
-  int fd_;
-  bool enabled_;
-  uint64_t pending_ = 0;
-};
-
 // Writes finished blocks to the output's temporary file (on the calling thread only).
 class BlockWriter {
  public:
-  BlockWriter(int fd, const Output& output) : fd_(fd), output_(output), writeback_(fd, output.durable) {}
+  BlockWriter(int fd, const Output& output) : fd_(fd), output_(output), writeback_(fd) {}
   void operator()(WriteJob& job) {
     uint64_t bytes = 0;
     for (int i = 0; i < job.iov_count; ++i) bytes += job.iov[i].iov_len;
     fs::pwritev_full(fd_, job.iov, job.iov_count, job.offset, output_.temp_path);
-    writeback_.wrote(bytes);
+    // Only a durable output ends with an fdatasync worth shortening.
+    if (output_.durable) writeback_.wrote(bytes);
   }
 
  private:
   int fd_;
   const Output& output_;
-  WritebackStarter writeback_;
+  fs::WritebackStarter writeback_;
 };
 
 // Runs the pipeline over every block of `chunks` chunks. Each worker calls make_worker() once
