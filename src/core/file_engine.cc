@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <condition_variable>
@@ -18,40 +17,13 @@
 
 #include "error.h"
 #include "fs_util.h"
+#include "progress.h"
 
 namespace filesec::engine {
 
 namespace {
 
 constexpr uint64_t kChunksPerBlock = 64;
-constexpr int64_t kProgressIntervalNs = 100 * 1000 * 1000;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// Throttled progress reports (called by the writer thread only).
-class Ticker {
- public:
-  Ticker(const Control& control, uint64_t total) : control_(control), total_(total), last_(now_ns()) {}
-  void add(uint64_t n) {
-    done_ += n;
-    if (!control_.progress) return;
-    int64_t now = now_ns();
-    if (now - last_ >= kProgressIntervalNs) {
-      last_ = now;
-      control_.progress(done_, total_);
-    }
-  }
-
- private:
-  const Control& control_;
-  uint64_t total_;
-  uint64_t done_ = 0;
-  int64_t last_;
-};
-
 // A page-aligned scratch buffer for one worker.
 struct AlignedBuffer {
   explicit AlignedBuffer(size_t size) : size(size) {
@@ -198,41 +170,22 @@ class Pipeline {
   std::exception_ptr error_;
 };
 
-// Starts writeback of what has been written so far, every 64 MiB, so the final fdatasync of a
-// durable output only waits for the tail instead of the whole file.
-class WritebackStarter {
- public:
-  WritebackStarter(int fd, bool enabled) : fd_(fd), enabled_(enabled) {}
-  void wrote(uint64_t bytes) {
-    if (!enabled_) return;
-    pending_ += bytes;
-    if (pending_ >= (64u << 20)) {
-      fs::start_writeback(fd_);
-      pending_ = 0;
-    }
-  }
-
- private:
-  int fd_;
-  bool enabled_;
-  uint64_t pending_ = 0;
-};
-
 // Writes finished blocks to the output's temporary file (on the calling thread only).
 class BlockWriter {
  public:
-  BlockWriter(int fd, const Output& output) : fd_(fd), output_(output), writeback_(fd, output.durable) {}
+  BlockWriter(int fd, const Output& output) : fd_(fd), output_(output), writeback_(fd) {}
   void operator()(WriteJob& job) {
     uint64_t bytes = 0;
     for (int i = 0; i < job.iov_count; ++i) bytes += job.iov[i].iov_len;
     fs::pwritev_full(fd_, job.iov, job.iov_count, job.offset, output_.temp_path);
-    writeback_.wrote(bytes);
+    // Only a durable output ends with an fdatasync worth shortening.
+    if (output_.durable) writeback_.wrote(bytes);
   }
 
  private:
   int fd_;
   const Output& output_;
-  WritebackStarter writeback_;
+  fs::WritebackStarter writeback_;
 };
 
 // Runs the pipeline over every block of `chunks` chunks. Each worker calls make_worker() once
@@ -241,7 +194,7 @@ class BlockWriter {
 template <typename MakeWorker, typename Fill, typename Write>
 void run_blocks(uint64_t chunks, size_t sealed_chunk_size, uint64_t progress_total, const Control& control,
                 MakeWorker make_worker, Fill fill, Write write) {
-  Ticker ticker(control, progress_total);
+  ThrottledProgress progress(control.progress, progress_total);
   Pipeline pipeline(control.threads, kChunksPerBlock * sealed_chunk_size, control);
   auto make_fill = [&]() {
     return [&, state = make_worker()](uint64_t block, WriteJob& job) mutable {
@@ -251,7 +204,7 @@ void run_blocks(uint64_t chunks, size_t sealed_chunk_size, uint64_t progress_tot
   };
   pipeline.run((chunks + kChunksPerBlock - 1) / kChunksPerBlock, make_fill, [&](WriteJob& job) {
     write(job);
-    ticker.add(job.plaintext);
+    progress.add(job.plaintext);
   });
 }
 

@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 #include <sys/stat.h>
 
-#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -14,6 +13,7 @@
 
 #include "error.h"
 #include "fs_util.h"
+#include "progress.h"
 
 namespace filesec::hashing {
 
@@ -22,12 +22,6 @@ namespace {
 // Three buffers: one being read, one being hashed, one ready, so neither thread waits for the
 // other while both keep up.
 constexpr uint64_t kBufferCount = 3;
-constexpr int64_t kProgressIntervalNs = 100 * 1000 * 1000;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 struct FreeDeleter {
   void operator()(uint8_t* p) const { std::free(p); }
@@ -179,19 +173,14 @@ FileDigest hash_file(const std::string& path, Digest digest, const Control& cont
 
   ReadAhead reader(fd.get(), path, size);
   reader.start();
-  int64_t last_report = now_ns();
-  uint64_t done = 0;
+  ThrottledProgress progress(control.progress, size);
   for (uint64_t i = 0; i < reader.blocks(); ++i) {
     if (cancelled(control)) fail(code::kAborted, "the operation was aborted");
     size_t length = 0;
     const uint8_t* data = reader.wait_for(i, &length);
     if (EVP_DigestUpdate(ctx.get(), data, length) != 1) fail_openssl("digest update");
     reader.release(i);
-    done += length;
-    if (control.progress && now_ns() - last_report >= kProgressIntervalNs) {
-      last_report = now_ns();
-      control.progress(done, size);
-    }
+    progress.add(length);
   }
   reader.finish();
   check_unchanged(fd.get(), st, path);

@@ -286,13 +286,11 @@ bool rsa_oaep_decrypt(EVP_PKEY* private_key, const char* digest, const char* mgf
   return true;
 }
 
-SecureBuffer scrypt(ByteView passphrase, ByteView salt, unsigned log_n, size_t length) {
-  if (log_n < 1 || log_n > 40) fail(code::kInvalidArgument, "scrypt work factor out of range");
-  uint64_t n = uint64_t{1} << log_n;
-  uint32_t r = 8;
-  uint32_t p = 1;
-  // Memory needed is 128 * r * N (plus a little); allow exactly that much.
-  uint64_t maxmem = 128ull * r * n + (1u << 20);
+namespace {
+
+// The callers validate the parameters and set maxmem to exactly what they need.
+SecureBuffer run_scrypt(ByteView passphrase, ByteView salt, uint64_t n, uint32_t r, uint32_t p, uint64_t maxmem,
+                        size_t length) {
   static const uint8_t kEmpty[1] = {0};
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
@@ -307,23 +305,21 @@ SecureBuffer scrypt(ByteView passphrase, ByteView salt, unsigned log_n, size_t l
   return run_kdf("SCRYPT", params, length);
 }
 
+}  // namespace
+
+SecureBuffer scrypt(ByteView passphrase, ByteView salt, unsigned log_n, size_t length) {
+  if (log_n < 1 || log_n > 40) fail(code::kInvalidArgument, "scrypt work factor out of range");
+  uint64_t n = uint64_t{1} << log_n;
+  uint32_t r = 8;
+  // Memory needed is 128 * r * N (plus a little); allow exactly that much.
+  return run_scrypt(passphrase, salt, n, r, 1, 128ull * r * n + (1u << 20), length);
+}
+
 SecureBuffer scrypt_nrp(ByteView passphrase, ByteView salt, unsigned log_n, uint32_t r, uint32_t p, size_t length) {
   if (log_n < 1 || log_n > 40 || r < 1 || p < 1) fail(code::kInvalidArgument, "scrypt parameters out of range");
   uint64_t n = uint64_t{1} << log_n;
   // OpenSSL needs 128 * r * (N + p) bytes (plus a little); allow exactly that much.
-  uint64_t maxmem = 128ull * r * (n + p) + (1u << 20);
-  static const uint8_t kEmpty[1] = {0};
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
-                                        mutable_ptr(passphrase.size ? passphrase.data : kEmpty), passphrase.size),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, mutable_ptr(salt.data), salt.size),
-      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
-      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r),
-      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p),
-      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem),
-      OSSL_PARAM_construct_end(),
-  };
-  return run_kdf("SCRYPT", params, length);
+  return run_scrypt(passphrase, salt, n, r, p, 128ull * r * (n + p) + (1u << 20), length);
 }
 
 }  // namespace filesec::crypto

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +22,7 @@
 #include "fs_util.h"
 #include "keystream.h"
 #include "primitives.h"
+#include "progress.h"
 
 namespace filesec::shredder {
 
@@ -32,13 +32,7 @@ namespace {
 // keep the writer busy.
 constexpr size_t kBlockSize = 4u << 20;
 constexpr int kKeystreamDepth = 3;
-constexpr int64_t kProgressIntervalNs = 100 * 1000 * 1000;
 constexpr int kNameAttempts = 32;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 struct FreeDeleter {
   void operator()(uint8_t* p) const { std::free(p); }
@@ -152,32 +146,6 @@ class KeystreamBlocks final : public BlockSource {
   std::thread thread_;
 };
 
-// Throttled progress reports.
-class Progress {
- public:
-  Progress(const Control& control, uint64_t total) : control_(control), total_(total), last_(now_ns()) {
-    if (control_.progress) control_.progress(0, total_);
-  }
-  void add(uint64_t n) {
-    done_ += n;
-    if (!control_.progress) return;
-    int64_t now = now_ns();
-    if (now - last_ >= kProgressIntervalNs) {
-      last_ = now;
-      control_.progress(done_, total_);
-    }
-  }
-  void finish() {
-    if (control_.progress) control_.progress(done_, total_);
-  }
-
- private:
-  const Control& control_;
-  uint64_t total_;
-  uint64_t done_ = 0;
-  int64_t last_;
-};
-
 bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
 // The file to destroy, opened for writing through its folder, and the folder itself (renames and
@@ -266,7 +234,8 @@ class Shredding {
 
   void overwrite(const std::vector<Pattern>& passes, const Control& control) {
     const uint64_t size = report_.size;
-    Progress progress(control, size * passes.size());
+    ThrottledProgress progress(control.progress, size * passes.size());
+    progress.report();
     report_.passes.reserve(passes.size());
     for (Pattern pattern : passes) {
       report_.passes.push_back(PassReport{pattern, 0, false});
@@ -293,7 +262,7 @@ class Shredding {
       step_ = Step::kSync;
       pass.synced = sync_data(t_.file.get(), t_.path);
     }
-    progress.finish();
+    progress.report();
     step_ = Step::kCheck;
     struct stat after;
     if (::fstat(t_.file.get(), &after) != 0) fail_errno(errno, "fstat", t_.path);

@@ -1,11 +1,9 @@
-// The destroy job: runs the core shredder on a thread of its own (like the file jobs, it stays
-// off the libuv pool), reports throttled progress through a thread-safe function, can be aborted,
-// and settles a promise. A file that cannot be opened for overwriting rejects the promise (nothing
-// was changed); once the overwrite has begun the promise resolves with the report, whose `error`
-// says where the work stopped if it did not finish.
-#include <thread>
-
+// The destroy job: the core shredder run as a ProgressJob (progress_job.h). A file that cannot be
+// opened for overwriting rejects the promise (nothing was changed); once the overwrite has begun
+// the promise resolves with the report, whose `error` says where the work stopped if it did not
+// finish (shred_file returns such a report rather than throwing).
 #include "glue.h"
+#include "progress_job.h"
 #include "shredder.h"
 
 namespace filesec::napi {
@@ -84,92 +82,6 @@ Napi::Value to_js(Napi::Env env, const shredder::Report& r) {
   return out;
 }
 
-struct Message {
-  bool final = false;
-  uint64_t done = 0;
-  uint64_t total = 0;
-};
-
-class DestroyJob final : public BackgroundWork {
-  static void deliver(Napi::Env env, Napi::Function callback, DestroyJob* job, Message* raw);
-  using Tsfn = Napi::TypedThreadSafeFunction<DestroyJob, Message, &DestroyJob::deliver>;
-
- public:
-  DestroyJob(Napi::Env env, Napi::Value on_progress) : env_(env), deferred_(Napi::Promise::Deferred::New(env)) {
-    Napi::Function callback = on_progress.IsFunction()
-                                  ? on_progress.As<Napi::Function>()
-                                  : Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
-    tsfn_ = Tsfn::New(env, callback, "filesec-destroy", 0, 1, this);
-  }
-
-  void start(std::shared_ptr<DestroyJob> self, shredder::Request request) {
-    addon_data(env_).running_jobs.insert(this);
-    // The job keeps itself alive until its final message has been handled on the JS thread.
-    keep_alive_ = std::move(self);
-    thread_ = std::thread([this, request = std::move(request)]() {
-      shredder::Control control;
-      control.cancelled = &cancelled_;
-      control.progress = [this](uint64_t done, uint64_t total) {
-        tsfn_.NonBlockingCall(new Message{false, done, total});
-      };
-      try {
-        report_ = shredder::shred_file(request, control);
-      } catch (const Error& e) {
-        error_.emplace(e);
-      } catch (const std::bad_alloc&) {
-        error_.emplace(code::kInternal, "out of memory");
-      } catch (const std::exception& e) {
-        error_.emplace(code::kInternal, e.what());
-      }
-      // If the environment is closing the message is dropped; cancel_and_join() collects us.
-      tsfn_.NonBlockingCall(new Message{true, 0, 0});
-      tsfn_.Release();
-    });
-  }
-
-  void cancel() { cancelled_ = true; }
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void cancel_and_join() override {
-    cancelled_ = true;
-    if (thread_.joinable()) thread_.join();
-    keep_alive_.reset();
-  }
-
- private:
-  void finish(Napi::Env env) {
-    std::shared_ptr<DestroyJob> self = std::move(keep_alive_);
-    thread_.join();
-    addon_data(env).running_jobs.erase(this);
-    Napi::HandleScope scope(env);
-    if (error_) {
-      deferred_.Reject(to_js_error(env, *error_).Value());
-    } else {
-      deferred_.Resolve(to_js(env, *report_));
-    }
-  }
-
-  Napi::Env env_;
-  Napi::Promise::Deferred deferred_;
-  Tsfn tsfn_;
-  std::thread thread_;
-  std::atomic<bool> cancelled_{false};
-  std::optional<shredder::Report> report_;
-  std::optional<Error> error_;
-  std::shared_ptr<DestroyJob> keep_alive_;
-};
-
-void DestroyJob::deliver(Napi::Env env, Napi::Function callback, DestroyJob* job, Message* raw) {
-  std::unique_ptr<Message> msg(raw);
-  if (env == nullptr) return;
-  if (msg->final) {
-    job->finish(env);
-    return;
-  }
-  callback.Call({Napi::Number::New(env, static_cast<double>(msg->done)),
-                 Napi::Number::New(env, static_cast<double>(msg->total))});
-}
-
 // destroyFile({ path, passes, remove }, onProgress | null) → { promise, abort() }
 Napi::Value DestroyFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -184,18 +96,15 @@ Napi::Value DestroyFile(const Napi::CallbackInfo& info) {
   if (list.Length() < 1 || list.Length() > 100) throw_type_error(env, "passes must hold 1 to 100 patterns");
   for (uint32_t i = 0; i < list.Length(); ++i) request.passes.push_back(pattern_arg(list.Get(i)));
 
-  auto job = std::make_shared<DestroyJob>(env, info[1]);
-  job->start(job, std::move(request));
-  Napi::Object handle = Napi::Object::New(env);
-  handle.DefineProperty(Napi::PropertyDescriptor::Value("promise", job->promise(), napi_enumerable));
-  handle.Set("abort", Napi::Function::New(
-                          env,
-                          [job](const Napi::CallbackInfo& call) -> Napi::Value {
-                            job->cancel();
-                            return call.Env().Undefined();
-                          },
-                          "abort"));
-  return handle;
+  return ProgressJob<shredder::Report>::start(
+      env, "filesec-destroy", info[1],
+      [request = std::move(request)](const std::atomic<bool>& cancelled, const ProgressFn& progress) {
+        shredder::Control control;
+        control.cancelled = &cancelled;
+        control.progress = progress;
+        return shredder::shred_file(request, control);
+      },
+      [](Napi::Env env, shredder::Report& report) { return to_js(env, report); });
 }
 
 }  // namespace

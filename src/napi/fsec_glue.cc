@@ -143,23 +143,25 @@ struct Opened {
   std::shared_ptr<const FileKeySecret> file_key;
 };
 
-// open(headerBytes, identities, passphrase | null, maxWorkFactor)
-//   → Promise<{ payloadKey, metadata, stanzaIndex }>
-Napi::Value Open(const Napi::CallbackInfo& info) {
+// Open and OpenFileKey differ only in whether the file key itself leaves the worker (as an
+// opaque handle, for reseal); open() hands out the payload key alone.
+Napi::Value open_job(const Napi::CallbackInfo& info, bool with_file_key) {
   OpenArguments args = open_arguments(info);
   return PromiseWorker<Opened>::run(
       info.Env(),
-      [args]() {
+      [args, with_file_key]() {
         fsec::Header h;
         fsec::OpenResult r = open_header(args, &h);
         Opened out;
         out.secret = payload_secret(r.file_key, ByteView::of(*args.header));
+        if (with_file_key) out.file_key = std::make_shared<const FileKeySecret>(std::move(r.file_key), h.file_id);
         out.metadata = std::move(r.metadata);
         out.stanza_index = r.stanza_index;
         return out;
       },
       [](Napi::Env env, Opened& o) -> Napi::Value {
         Napi::Object out = Napi::Object::New(env);
+        if (o.file_key) out.Set("fileKey", FileKeyObject::New(env, o.file_key));
         out.Set("payloadKey", PayloadKeyObject::New(env, o.secret));
         out.Set("metadata", to_buffer(env, o.metadata.data(), o.metadata.size()));
         out.Set("stanzaIndex", o.stanza_index);
@@ -167,31 +169,13 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
       });
 }
 
+// open(headerBytes, identities, passphrase | null, maxWorkFactor)
+//   → Promise<{ payloadKey, metadata, stanzaIndex }>
+Napi::Value Open(const Napi::CallbackInfo& info) { return open_job(info, false); }
+
 // openFileKey(headerBytes, identities, passphrase | null, maxWorkFactor)
 //   → Promise<{ fileKey, payloadKey, metadata, stanzaIndex }>
-Napi::Value OpenFileKey(const Napi::CallbackInfo& info) {
-  OpenArguments args = open_arguments(info);
-  return PromiseWorker<Opened>::run(
-      info.Env(),
-      [args]() {
-        fsec::Header h;
-        fsec::OpenResult r = open_header(args, &h);
-        Opened out;
-        out.secret = payload_secret(r.file_key, ByteView::of(*args.header));
-        out.file_key = std::make_shared<const FileKeySecret>(std::move(r.file_key), h.file_id);
-        out.metadata = std::move(r.metadata);
-        out.stanza_index = r.stanza_index;
-        return out;
-      },
-      [](Napi::Env env, Opened& o) -> Napi::Value {
-        Napi::Object out = Napi::Object::New(env);
-        out.Set("fileKey", FileKeyObject::New(env, o.file_key));
-        out.Set("payloadKey", PayloadKeyObject::New(env, o.secret));
-        out.Set("metadata", to_buffer(env, o.metadata.data(), o.metadata.size()));
-        out.Set("stanzaIndex", o.stanza_index);
-        return out;
-      });
-}
+Napi::Value OpenFileKey(const Napi::CallbackInfo& info) { return open_job(info, true); }
 
 // reseal(oldHeaderBytes, fileKey, { keep, recipients, passphrase, workFactor, metadata, targetSize })
 //   → Promise<Buffer>: a new header around the same file key and file id.

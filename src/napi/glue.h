@@ -30,9 +30,8 @@ struct AddonData {
   Napi::FunctionReference key_constructor;
   Napi::FunctionReference payload_key_constructor;
   Napi::FunctionReference reader_constructor;
-  Napi::FunctionReference job_constructor;
   Napi::FunctionReference file_key_constructor;
-  // File jobs still running; stopped and joined when the environment shuts down (worker
+  // Jobs (progress_job.h) still running; stopped and joined when the environment shuts down (worker
   // termination, process exit) so no thread calls into a dead environment.
   std::set<BackgroundWork*> running_jobs;
 };
@@ -68,6 +67,19 @@ SecureBuffer copy_secret(const Napi::Buffer<uint8_t>& buffer);
 std::vector<uint8_t> copy_bytes(const Napi::Buffer<uint8_t>& buffer);
 Napi::Buffer<uint8_t> to_buffer(Napi::Env env, const uint8_t* data, size_t size);
 
+// Resolves `deferred` with to_js(env, result). Building the JS value can itself fail (a JS
+// exception, or a core error while converting), and the promise must settle either way.
+template <typename T, typename ToJs>
+void resolve_with(Napi::Env env, const Napi::Promise::Deferred& deferred, const ToJs& to_js, T& result) {
+  try {
+    deferred.Resolve(to_js(env, result));
+  } catch (const Napi::Error& e) {
+    deferred.Reject(e.Value());
+  } catch (const Error& e) {
+    deferred.Reject(to_js_error(env, e).Value());
+  }
+}
+
 // A worker that runs `work` off the main thread and settles a promise with `to_js(result)`.
 template <typename T>
 class PromiseWorker : public Napi::AsyncWorker {
@@ -99,16 +111,7 @@ class PromiseWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    try {
-      deferred_.Resolve(to_js_(env, *result_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    } catch (const Error& e) {
-      deferred_.Reject(to_js_error(env, e).Value());
-    }
-  }
+  void OnOK() override { resolve_with(Env(), deferred_, to_js_, *result_); }
 
   void OnError(const Napi::Error&) override { deferred_.Reject(to_js_error(Env(), *error_).Value()); }
 

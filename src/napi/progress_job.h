@@ -1,9 +1,11 @@
-// A native task on a thread of its own (not the libuv pool, so a long hash never starves fs or
-// crypto calls), with throttled progress delivered to JS through a thread-safe function,
-// cancellation, and a promise settled on the JS thread. It registers with the environment's
-// running jobs, so it is cancelled and joined if the environment shuts down first.
+// A native task on a thread of its own (not the libuv pool, so a long encryption, shred or hash
+// never starves fs or crypto calls made by the application), with throttled progress delivered
+// to JS through a thread-safe function, cancellation, and a promise settled on the JS thread. It
+// registers with the environment's running jobs, so it is cancelled and joined if the
+// environment shuts down first.
 //
-// JS sees a plain object { promise, abort() }, the same shape as the file jobs of file_jobs.cc.
+// Every native job (file_jobs.cc, destroy_job.cc, sign_glue.cc) is one of these, so JS sees the
+// same handle for all of them: a plain object { promise (read-only), abort() }.
 #pragma once
 
 #include <atomic>
@@ -26,11 +28,14 @@ class ProgressJob final : public BackgroundWork {
   // Runs on the JS thread with the result.
   using ToJs = std::function<Napi::Value(Napi::Env, Result&)>;
 
-  // Starts `work` and returns the JS handle { promise, abort }.
-  static Napi::Object start(Napi::Env env, Napi::Value on_progress, Work work, ToJs to_js) {
-    auto job = std::shared_ptr<ProgressJob>(new ProgressJob(env, on_progress, std::move(to_js)));
+  // Starts `work` and returns the JS handle { promise, abort }. `name` labels the thread-safe
+  // function for async_hooks and diagnostics. `on_progress` may be null or undefined.
+  static Napi::Object start(Napi::Env env, const char* name, Napi::Value on_progress, Work work, ToJs to_js) {
+    auto job = std::shared_ptr<ProgressJob>(new ProgressJob(env, name, on_progress, std::move(to_js)));
     Napi::Object handle = Napi::Object::New(env);
-    handle.Set("promise", job->deferred_.Promise());
+    // Stored now: the promise's napi_value is only valid in this handle scope.
+    handle.DefineProperty(Napi::PropertyDescriptor::Value("promise", job->deferred_.Promise(), napi_enumerable));
+    // Weak: once the job has settled, abort() has nothing left to stop.
     std::weak_ptr<ProgressJob> weak = job;
     handle.Set("abort", Napi::Function::New(
                             env,
@@ -56,12 +61,12 @@ class ProgressJob final : public BackgroundWork {
     uint64_t total = 0;
   };
 
-  ProgressJob(Napi::Env env, Napi::Value on_progress, ToJs to_js)
+  ProgressJob(Napi::Env env, const char* name, Napi::Value on_progress, ToJs to_js)
       : env_(env), deferred_(Napi::Promise::Deferred::New(env)), to_js_(std::move(to_js)) {
     Napi::Function callback = on_progress.IsFunction()
                                   ? on_progress.As<Napi::Function>()
                                   : Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
-    tsfn_ = Napi::ThreadSafeFunction::New(env, callback, "filesec-progress-job", 0, 1);
+    tsfn_ = Napi::ThreadSafeFunction::New(env, callback, name, 0, 1);
   }
 
   void run(std::shared_ptr<ProgressJob> self, Work work) {
@@ -109,13 +114,7 @@ class ProgressJob final : public BackgroundWork {
       deferred_.Reject(to_js_error(env, *error_).Value());
       return;
     }
-    try {
-      deferred_.Resolve(to_js_(env, *result_));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    } catch (const Error& e) {
-      deferred_.Reject(to_js_error(env, e).Value());
-    }
+    resolve_with(env, deferred_, to_js_, *result_);
   }
 
   Napi::Env env_;

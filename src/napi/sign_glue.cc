@@ -34,6 +34,9 @@ Napi::Object options_arg(const Napi::Value& v) {
   return v.As<Napi::Object>();
 }
 
+// The async resource name of the signing and hashing jobs.
+constexpr char kJobName[] = "filesec-progress-job";
+
 hashing::Control hash_control(const std::atomic<bool>& cancelled, const ProgressFn& progress) {
   hashing::Control control;
   control.cancelled = &cancelled;
@@ -51,7 +54,7 @@ Napi::Value SignFile(const Napi::CallbackInfo& info) {
   request->scheme = scheme_arg(o.Get("scheme"));
   request->trusted_comment = optional_bytes_arg(o.Get("trustedComment"), "trustedComment");
   return ProgressJob<signing::Signed>::start(
-      info.Env(), info[2],
+      info.Env(), kJobName, info[2],
       [key, request](const std::atomic<bool>& cancelled, const ProgressFn& progress) {
         return signing::sign_file(*key, *request, hash_control(cancelled, progress));
       },
@@ -93,7 +96,7 @@ Napi::Value VerifyFile(const Napi::CallbackInfo& info) {
   request->trusted_comment = optional_bytes_arg(o.Get("trustedComment"), "trustedComment");
   request->comment_signature = optional_bytes_arg(o.Get("commentSignature"), "commentSignature");
   return ProgressJob<signing::Verified>::start(
-      info.Env(), info[2],
+      info.Env(), kJobName, info[2],
       [key, request](const std::atomic<bool>& cancelled, const ProgressFn& progress) {
         return signing::verify_file(*key, *request, hash_control(cancelled, progress));
       },
@@ -119,7 +122,7 @@ Napi::Value HashFile(const Napi::CallbackInfo& info) {
     throw_type_error(info.Env(), "digest must be 'sha256' or 'blake2b512'");
   }
   return ProgressJob<hashing::FileDigest>::start(
-      info.Env(), info[2],
+      info.Env(), kJobName, info[2],
       [path, digest](const std::atomic<bool>& cancelled, const ProgressFn& progress) {
         return hashing::hash_file(path, digest, hash_control(cancelled, progress));
       },
