@@ -19,35 +19,16 @@ import { UsageError } from '../lib/cli/args'
 import { EXIT, exitCodeFor } from '../lib/cli/exit'
 import { renderProgress } from '../lib/cli/progress'
 import { leftoverTempFiles, scratchDir } from './helpers'
-import { ensureBuilt, runCli, runCliOnPty, ptyUnavailable, type RunResult } from './cli/run'
+import { cliIn, expectStatus, json, jsonError, keygens, skippedWithoutPty } from './cli/helpers'
+import { ensureBuilt, runCli, runCliOnPty } from './cli/run'
 
 const COMMANDS = ['keygen', 'encrypt', 'decrypt', 'inspect'] as const
 const PASS = 'correct horse battery staple'
 
-function json(r: RunResult): Record<string, any> {
-  const lines = r.stdout.split('\n').filter((l) => l !== '')
-  assert.equal(lines.length, 1, `expected exactly one JSON line on stdout, got: ${r.stdout}`)
-  return JSON.parse(lines[0]!)
-}
-
-function jsonError(r: RunResult): { code: string; message: string } {
-  assert.equal(r.stdout, '', 'stdout must be empty on failure')
-  const parsed = JSON.parse(r.stderr.trim()) as { error: { code: string; message: string } }
-  assert.deepEqual(Object.keys(parsed), ['error'])
-  assert.equal(typeof parsed.error.code, 'string')
-  assert.equal(typeof parsed.error.message, 'string')
-  return parsed.error
-}
-
-function expectStatus(r: RunResult, status: number): void {
-  assert.equal(r.status, status, `exit status ${r.status} (expected ${status})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-}
-
 describe('filesec CLI', function () {
   this.timeout(60_000)
   const dir = scratchDir('filesec-cli-')
-  const cli = (args: string[], env?: Record<string, string | undefined>): Promise<RunResult> =>
-    runCli(args, { cwd: dir(), ...(env ? { env } : {}) })
+  const cli = cliIn(dir)
   const p = (name: string): string => join(dir(), name)
   let age1 = ''
   /** Runs each command line (in parallel) and expects `status` from every one. */
@@ -63,13 +44,12 @@ describe('filesec CLI', function () {
     writeFileSync(p('pass.txt'), `${PASS}\n`)
     writeFileSync(p('wrong-pass.txt'), 'not the passphrase\n')
     // Keys shared by the suites below, made with the CLI itself.
-    const results = await Promise.all([
-      cli(['keygen', '-o', 'x.key', '--no-passphrase', '--json']),
-      cli(['keygen', '-o', 'y.key', '--no-passphrase']),
-      cli(['keygen', '-t', 'rsa', '-b', '2048', '-o', 'rsa.key', '--passphrase-file', 'pass.txt']),
-      cli(['keygen', '-o', 'xp.key', '--passphrase-file', 'pass.txt']),
+    const results = await keygens(cli, [
+      ['-o', 'x.key', '--no-passphrase', '--json'],
+      ['-o', 'y.key', '--no-passphrase'],
+      ['-t', 'rsa', '-b', '2048', '-o', 'rsa.key', '--passphrase-file', 'pass.txt'],
+      ['-o', 'xp.key', '--passphrase-file', 'pass.txt'],
     ])
-    for (const r of results) expectStatus(r, 0)
     age1 = json(results[0]!).publicKey as string
     writeFileSync(p('garbage.key'), 'this is not a key\n')
     writeFileSync(p('plain.txt'), 'hello, plaintext\n')
@@ -563,13 +543,7 @@ describe('filesec CLI', function () {
   })
 
   describe('terminal prompts (pseudo-terminal)', () => {
-    const why = ptyUnavailable()
-    if (why !== undefined) {
-      it(`SKIPPED: no pseudo-terminal for the prompt tests: ${why}`, function () {
-        this.skip()
-      })
-      return
-    }
+    if (skippedWithoutPty('no pseudo-terminal for the prompt tests')) return
     const pty = (args: string[], steps: [string, string][], stdinNull = false) =>
       runCliOnPty(args, { cwd: dir(), steps, stdinNull })
     const typed = 'pässword-tty'
