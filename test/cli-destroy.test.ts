@@ -8,20 +8,16 @@ import { join } from 'node:path'
 
 import { DestroyAbortedError, DestroyError, type DestroyReport, encryptFile } from '../lib'
 import { EXIT, exitCodeFor } from '../lib/cli/exit'
-import { scratchDir } from './helpers'
-import { cliIn, expectStatus, json, jsonError, skippedWithoutPty } from './cli/helpers'
-import { ensureBuilt, runCli, runCliOnPty, type RunResult } from './cli/run'
+import { randomFile, scratchDir } from './helpers'
+import { cliIn, expectStatus, json, jsonError, runCliSignalledWhen, skippedWithoutPty } from './cli/helpers'
+import { ensureBuilt, runCliOnPty, type RunResult } from './cli/run'
 
 describe('filesec destroy and status (CLI)', function () {
   this.timeout(60_000)
   const dir = scratchDir('filesec-cli-destroy-')
   const cli = cliIn(dir)
   const p = (name: string): string => join(dir(), name)
-  const file = (name: string, size = 20_000): Buffer => {
-    const data = randomBytes(size)
-    writeFileSync(p(name), data)
-    return data
-  }
+  const file = (name: string, size = 20_000): Buffer => randomFile(p(name), size)
 
   before(() => ensureBuilt())
 
@@ -155,20 +151,8 @@ describe('filesec destroy and status (CLI)', function () {
         const big = p(`big-${signal}.bin`)
         writeFileSync(big, '')
         truncateSync(big, 2 * 1024 ** 3) // sparse: blocks appear only as the overwrite writes them
-        let sent = false
-        const r = await runCli(['destroy', big, '--yes', '--json'], {
-          cwd: dir(),
-          onSpawn: (child) => {
-            const poll = setInterval(() => {
-              if (statSync(big).blocks > 0) {
-                clearInterval(poll)
-                sent = true
-                child.kill(signal)
-              }
-            }, 5)
-            child.on('close', () => clearInterval(poll))
-          },
-        })
+        // Signal once the overwrite has started writing.
+        const { r, sent } = await runCliSignalledWhen(['destroy', big, '--yes', '--json'], dir(), signal, () => statSync(big).blocks > 0, 5)
         assert.ok(sent, `the destroy ended before it could be interrupted: ${r.stderr}`)
         expectStatus(r, EXIT.INTERRUPTED)
         const e = jsonError<{ report: DestroyReport }>(r) // a failed destroy's error carries its report

@@ -3,12 +3,11 @@
 // commands, JSON output and exit statuses.
 import { strict as assert } from 'node:assert'
 import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { EXIT } from '../lib/cli/exit'
-import { describeWithVectors, scratchDir } from './helpers'
+import { describeWithVectors, randomFile, scratchDir } from './helpers'
 import { cliIn, expectStatus, json, jsonError } from './cli/helpers'
 import { CLI, ensureBuilt, type RunResult } from './cli/run'
 
@@ -21,11 +20,7 @@ describe('filesec pad / unpad (CLI)', function () {
   const cli = cliIn(dir)
   const p = (name: string): string => join(dir(), name)
   /** A fresh file with random content. */
-  const input = (name: string, size: number): Buffer => {
-    const data = randomBytes(size)
-    writeFileSync(p(name), data)
-    return data
-  }
+  const input = (name: string, size: number): Buffer => randomFile(p(name), size)
 
   before(() => ensureBuilt())
 

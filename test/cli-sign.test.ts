@@ -2,13 +2,13 @@
 // process. Exit statuses: 0 valid, 10 a signature that does not match, 7 a malformed one, and the
 // usual 2 / 3 / 4 / 5. minisign interoperability from the command line when minisign is installed.
 import { strict as assert } from 'node:assert'
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as nodeSign } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, sign as nodeSign } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { loadKey, SignatureError } from '../lib'
 import { EXIT, exitCodeFor } from '../lib/cli/exit'
-import { leftoverTempFiles, scratchDir } from './helpers'
+import { leftoverTempFiles, randomFile, scratchDir } from './helpers'
 import { cliIn, expectStatus, json, jsonError, keygens, skippedWithoutPty } from './cli/helpers'
 import { ensureBuilt, runCli, runCliOnPty } from './cli/run'
 import { haveTool, MINISIGN, runToolOk } from './tools'
@@ -20,11 +20,7 @@ describe('filesec CLI: sign and verify', function () {
   const dir = scratchDir('filesec-cli-sign-')
   const cli = cliIn(dir)
   const p = (name: string): string => join(dir(), name)
-  const input = (name: string, size = 20_000): Buffer => {
-    const data = randomBytes(size)
-    writeFileSync(p(name), data)
-    return data
-  }
+  const input = (name: string, size = 20_000): Buffer => randomFile(p(name), size)
 
   before(async () => {
     ensureBuilt()

@@ -1,6 +1,5 @@
 // The filesec command-line tool, run for real: `node dist/cli.js …` as a child process.
 import { strict as assert } from 'node:assert'
-import { randomBytes } from 'node:crypto'
 import {
   copyFileSync,
   existsSync,
@@ -18,9 +17,9 @@ import { AbortError, FileError, InternalError, KeyError, loadKeys, versions, Wro
 import { UsageError } from '../lib/cli/args'
 import { EXIT, exitCodeFor } from '../lib/cli/exit'
 import { renderProgress } from '../lib/cli/progress'
-import { leftoverTempFiles, scratchDir } from './helpers'
-import { cliIn, expectStatus, json, jsonError, keygens, skippedWithoutPty } from './cli/helpers'
-import { ensureBuilt, runCli, runCliOnPty } from './cli/run'
+import { leftoverTempFiles, randomFile, scratchDir } from './helpers'
+import { cliIn, expectStatus, json, jsonError, keygens, runCliSignalledWhen, skippedWithoutPty } from './cli/helpers'
+import { ensureBuilt, runCliOnPty } from './cli/run'
 
 const COMMANDS = ['keygen', 'encrypt', 'decrypt', 'inspect'] as const
 const PASS = 'correct horse battery staple'
@@ -57,9 +56,7 @@ describe('filesec CLI', function () {
 
   /** A fresh input file with random content. */
   function input(name: string, size = 50_000): Buffer {
-    const data = randomBytes(size)
-    writeFileSync(p(name), data)
-    return data
+    return randomFile(p(name), size)
   }
 
   describe('help and version', () => {
@@ -495,21 +492,14 @@ describe('filesec CLI', function () {
         const big = p(`big-${signal}.bin`)
         writeFileSync(big, '')
         truncateSync(big, 2 * 1024 ** 3) // sparse: costs no disk space to read
-        let sent = false
-        const r = await runCli(['encrypt', '--keep', big, '-r', age1, '-o', 'big.fsec'], {
-          cwd: dir(),
-          onSpawn: (child) => {
-            const poll = setInterval(() => {
-              // Signal once the engine has started writing its temporary file.
-              if (leftoverTempFiles(dir()).length > 0) {
-                clearInterval(poll)
-                sent = true
-                child.kill(signal)
-              }
-            }, 10)
-            child.on('close', () => clearInterval(poll))
-          },
-        })
+        // Signal once the engine has started writing its temporary file.
+        const { r, sent } = await runCliSignalledWhen(
+          ['encrypt', '--keep', big, '-r', age1, '-o', 'big.fsec'],
+          dir(),
+          signal,
+          () => leftoverTempFiles(dir()).length > 0,
+          10,
+        )
         assert.ok(sent, `the encryption ended before it could be interrupted: ${r.stderr}`)
         expectStatus(r, EXIT.INTERRUPTED)
         assert.ok(!existsSync(p('big.fsec')))

@@ -2,7 +2,8 @@
 // streams run to the end, a fake HOME, the mount table.
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Readable, Writable } from 'node:stream'
@@ -44,6 +45,13 @@ export function describeWithVectors(title: string, sub: string, fn: (dir: string
     return
   }
   describe(title, () => fn(dir))
+}
+
+/** Writes `size` random bytes to `path`; returns them. */
+export function randomFile(path: string, size: number): Buffer {
+  const data = randomBytes(size)
+  writeFileSync(path, data)
+  return data
 }
 
 /** Names in `dir` that look like filesec temporary files. */

@@ -35,6 +35,34 @@ export function jsonError<Extra extends object = object>(r: RunResult): { code: 
   return parsed.error
 }
 
+/**
+ * Runs `filesec …` in `cwd` and sends it `signal` once `ready()` holds (checked every
+ * `everyMs`); `sent` is false when the run ended first, so the test could not interrupt it.
+ */
+export async function runCliSignalledWhen(
+  args: string[],
+  cwd: string,
+  signal: NodeJS.Signals,
+  ready: () => boolean,
+  everyMs: number,
+): Promise<{ r: RunResult; sent: boolean }> {
+  let sent = false
+  const r = await runCli(args, {
+    cwd,
+    onSpawn: (child) => {
+      const poll = setInterval(() => {
+        if (ready()) {
+          clearInterval(poll)
+          sent = true
+          child.kill(signal)
+        }
+      }, everyMs)
+      child.on('close', () => clearInterval(poll))
+    },
+  })
+  return { r, sent }
+}
+
 /** Runs each `filesec keygen …` (the arguments after `keygen`) in parallel; each must exit 0. */
 export async function keygens(cli: Cli, runs: string[][]): Promise<RunResult[]> {
   const results = await Promise.all(runs.map((args) => cli(['keygen', ...args])))
