@@ -13,16 +13,8 @@ import { describeMedium, type MediumInfo } from './detect/medium'
 import { hardlinkInfo, type HardlinkInfo } from './detect/links'
 import { detectSyncService, type SyncServiceInfo } from './detect/sync'
 import { detectVcs, type VcsInfo } from './detect/vcs'
-import {
-  ArgumentError,
-  DestroyAbortedError,
-  DestroyError,
-  FileError,
-  fromFs,
-  fromNative,
-  nativeCall,
-  nativeSync,
-} from './errors'
+import { ArgumentError, DestroyAbortedError, DestroyError, FileError, fromFs, fromNative } from './errors'
+import { runJob } from './jobs'
 import { native } from './native'
 import { checkKnownOptions, checkRunOptions, type Progress, throwIfAborted } from './options'
 
@@ -146,18 +138,10 @@ interface Surroundings {
   syncService: SyncServiceInfo | null
 }
 
-async function runShredder(abs: string, patterns: DestroyPattern[], remove: boolean, options: DestroyOptions): Promise<DestroyNativeReport> {
-  const report = options.onProgress
-  const job = nativeSync(() =>
-    native.destroyFile({ path: abs, passes: patterns, remove }, report ? (done, total) => report({ done, total }) : null),
-  )
-  const onAbort = (): void => job.abort()
-  options.signal?.addEventListener('abort', onAbort, { once: true })
-  try {
-    return await nativeCall(job.promise)
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort)
-  }
+// The destroy job resolves with a report even when the overwrite fails or is aborted part-way
+// (raw.error says so); runJob's rejection is only for a file that could not be opened.
+function runShredder(abs: string, patterns: DestroyPattern[], remove: boolean, options: DestroyOptions): Promise<DestroyNativeReport> {
+  return runJob((onProgress) => native.destroyFile({ path: abs, passes: patterns, remove }, onProgress), options)
 }
 
 function buildReport(abs: string, raw: DestroyNativeReport, around: Surroundings, remove: boolean, planned: number): DestroyReport {

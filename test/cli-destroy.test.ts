@@ -8,37 +8,16 @@ import { join } from 'node:path'
 
 import { DestroyAbortedError, DestroyError, type DestroyReport, encryptFile } from '../lib'
 import { EXIT, exitCodeFor } from '../lib/cli/exit'
-import { scratchDir } from './helpers'
-import { ensureBuilt, ptyUnavailable, runCli, runCliOnPty, type RunResult } from './cli/run'
-
-function json(r: RunResult): Record<string, any> {
-  const lines = r.stdout.split('\n').filter((l) => l !== '')
-  assert.equal(lines.length, 1, `expected exactly one JSON line on stdout, got: ${r.stdout}\n${r.stderr}`)
-  return JSON.parse(lines[0]!)
-}
-
-function jsonError(r: RunResult): { code: string; message: string; report?: DestroyReport } {
-  assert.equal(r.stdout, '', 'stdout must be empty on failure')
-  const parsed = JSON.parse(r.stderr.trim()) as { error: { code: string; message: string; report?: DestroyReport } }
-  assert.deepEqual(Object.keys(parsed), ['error'])
-  return parsed.error
-}
-
-function expectStatus(r: RunResult, status: number): void {
-  assert.equal(r.status, status, `exit status ${r.status} (expected ${status})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-}
+import { randomFile, scratchDir } from './helpers'
+import { cliIn, expectStatus, json, jsonError, runCliSignalledWhen, skippedWithoutPty } from './cli/helpers'
+import { ensureBuilt, runCliOnPty, type RunResult } from './cli/run'
 
 describe('filesec destroy and status (CLI)', function () {
   this.timeout(60_000)
   const dir = scratchDir('filesec-cli-destroy-')
-  const cli = (args: string[], env?: Record<string, string | undefined>): Promise<RunResult> =>
-    runCli(args, { cwd: dir(), ...(env ? { env } : {}) })
+  const cli = cliIn(dir)
   const p = (name: string): string => join(dir(), name)
-  const file = (name: string, size = 20_000): Buffer => {
-    const data = randomBytes(size)
-    writeFileSync(p(name), data)
-    return data
-  }
+  const file = (name: string, size = 20_000): Buffer => randomFile(p(name), size)
 
   before(() => ensureBuilt())
 
@@ -158,7 +137,7 @@ describe('filesec destroy and status (CLI)', function () {
         spawnSync('chattr', ['-i', folder], { stdio: 'ignore' })
       }
       expectStatus(r, EXIT.DESTROY_FAILED)
-      const e = jsonError(r)
+      const e = jsonError<{ report: DestroyReport }>(r) // a failed destroy's error carries its report
       assert.equal(e.code, 'FSEC_DESTROY_FAILED')
       assert.equal(e.report?.leftAt, join(folder, 'f.bin'))
       assert.equal(e.report?.error?.step, 'rename')
@@ -172,23 +151,11 @@ describe('filesec destroy and status (CLI)', function () {
         const big = p(`big-${signal}.bin`)
         writeFileSync(big, '')
         truncateSync(big, 2 * 1024 ** 3) // sparse: blocks appear only as the overwrite writes them
-        let sent = false
-        const r = await runCli(['destroy', big, '--yes', '--json'], {
-          cwd: dir(),
-          onSpawn: (child) => {
-            const poll = setInterval(() => {
-              if (statSync(big).blocks > 0) {
-                clearInterval(poll)
-                sent = true
-                child.kill(signal)
-              }
-            }, 5)
-            child.on('close', () => clearInterval(poll))
-          },
-        })
+        // Signal once the overwrite has started writing.
+        const { r, sent } = await runCliSignalledWhen(['destroy', big, '--yes', '--json'], dir(), signal, () => statSync(big).blocks > 0, 5)
         assert.ok(sent, `the destroy ended before it could be interrupted: ${r.stderr}`)
         expectStatus(r, EXIT.INTERRUPTED)
-        const e = jsonError(r)
+        const e = jsonError<{ report: DestroyReport }>(r) // a failed destroy's error carries its report
         assert.equal(e.code, 'FSEC_ABORTED')
         assert.match(e.message, /was aborted.*still at/)
         assert.equal(e.report?.leftAt, big)
@@ -271,13 +238,7 @@ describe('filesec destroy and status (CLI)', function () {
   })
 
   describe('on a terminal (pseudo-terminal)', () => {
-    const why = ptyUnavailable()
-    if (why !== undefined) {
-      it(`SKIPPED: no pseudo-terminal: ${why}`, function () {
-        this.skip()
-      })
-      return
-    }
+    if (skippedWithoutPty('no pseudo-terminal')) return
 
     it('asks for confirmation: "y" destroys, with a progress bar', () => {
       file('tty.bin', 8 * 1024 * 1024)

@@ -3,43 +3,24 @@
 // commands, JSON output and exit statuses.
 import { strict as assert } from 'node:assert'
 import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { EXIT } from '../lib/cli/exit'
-import { describeWithVectors, scratchDir } from './helpers'
-import { CLI, ensureBuilt, runCli, type RunResult } from './cli/run'
+import { describeWithVectors, randomFile, scratchDir } from './helpers'
+import { cliIn, expectStatus, json, jsonError } from './cli/helpers'
+import { CLI, ensureBuilt, type RunResult } from './cli/run'
 
 const PADDED_TRAILER = (count: number): Buffer =>
   Buffer.from(`pad=${String(count).padStart(10, '0')}\0pyFileSec_padded\0`, 'latin1')
 
-function json(r: RunResult): Record<string, any> {
-  const lines = r.stdout.split('\n').filter((l) => l !== '')
-  assert.equal(lines.length, 1, `expected exactly one JSON line on stdout, got: ${r.stdout}`)
-  return JSON.parse(lines[0]!)
-}
-
-function jsonError(r: RunResult): { code: string; message: string } {
-  assert.equal(r.stdout, '', 'stdout must be empty on failure')
-  return (JSON.parse(r.stderr.trim()) as { error: { code: string; message: string } }).error
-}
-
-function expectStatus(r: RunResult, status: number): void {
-  assert.equal(r.status, status, `exit status ${r.status} (expected ${status})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-}
-
 describe('filesec pad / unpad (CLI)', function () {
   this.timeout(60_000)
   const dir = scratchDir('filesec-cli-pad-')
-  const cli = (args: string[]): Promise<RunResult> => runCli(args, { cwd: dir() })
+  const cli = cliIn(dir)
   const p = (name: string): string => join(dir(), name)
   /** A fresh file with random content. */
-  const input = (name: string, size: number): Buffer => {
-    const data = randomBytes(size)
-    writeFileSync(p(name), data)
-    return data
-  }
+  const input = (name: string, size: number): Buffer => randomFile(p(name), size)
 
   before(() => ensureBuilt())
 

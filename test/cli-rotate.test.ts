@@ -10,26 +10,16 @@ import { rotationJournalPath } from '../lib/paths'
 import native = require('../binding')
 import { layoutOf } from './fsec-layout'
 import { scratchDir } from './helpers'
-import { ensureBuilt, ptyUnavailable, runCli, runCliOnPty, type RunResult } from './cli/run'
+import { cliIn, expectStatus, json, skippedWithoutPty } from './cli/helpers'
+import { ensureBuilt, runCliOnPty } from './cli/run'
 
 const PASS = 'correct horse battery staple'
-
-function json(r: RunResult): Record<string, any> {
-  const lines = r.stdout.split('\n').filter((l) => l !== '')
-  assert.equal(lines.length, 1, `expected exactly one JSON line on stdout, got: ${r.stdout}`)
-  return JSON.parse(lines[0]!)
-}
-
-function expectStatus(r: RunResult, status: number): void {
-  assert.equal(r.status, status, `exit status ${r.status} (expected ${status})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-}
 
 describe('filesec rotate (CLI)', function () {
   this.timeout(60_000)
   const dir = scratchDir('filesec-cli-rotate-')
   const p = (name: string): string => join(dir(), name)
-  const cli = (args: string[], env?: Record<string, string | undefined>): Promise<RunResult> =>
-    runCli(args, { cwd: dir(), ...(env ? { env } : {}) })
+  const cli = cliIn(dir)
   let x: KeyPair
   let y: KeyPair
   let rsa: KeyPair
@@ -228,13 +218,7 @@ describe('filesec rotate (CLI)', function () {
   })
 
   describe('on a terminal', () => {
-    const why = ptyUnavailable()
-    if (why !== undefined) {
-      it(`SKIPPED: no pseudo-terminal for the prompt tests: ${why}`, function () {
-        this.skip()
-      })
-      return
-    }
+    if (skippedWithoutPty('no pseudo-terminal for the prompt tests')) return
     const pty = (args: string[], steps: [string, string][]) => runCliOnPty(args, { cwd: dir(), steps })
 
     it('asks for the old passphrase, then a new one twice, without echo', async () => {

@@ -2,56 +2,37 @@
 // process. Exit statuses: 0 valid, 10 a signature that does not match, 7 a malformed one, and the
 // usual 2 / 3 / 4 / 5. minisign interoperability from the command line when minisign is installed.
 import { strict as assert } from 'node:assert'
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as nodeSign } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, sign as nodeSign } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { loadKey, SignatureError } from '../lib'
 import { EXIT, exitCodeFor } from '../lib/cli/exit'
-import { leftoverTempFiles, scratchDir } from './helpers'
-import { ensureBuilt, ptyUnavailable, runCli, runCliOnPty, type RunResult } from './cli/run'
+import { leftoverTempFiles, randomFile, scratchDir } from './helpers'
+import { cliIn, expectStatus, json, jsonError, keygens, skippedWithoutPty } from './cli/helpers'
+import { ensureBuilt, runCli, runCliOnPty } from './cli/run'
 import { haveTool, MINISIGN, runToolOk } from './tools'
 
 const PASS = 'cli sign passphrase'
 
-function json(r: RunResult): Record<string, any> {
-  const lines = r.stdout.split('\n').filter((l) => l !== '')
-  assert.equal(lines.length, 1, `expected exactly one JSON line on stdout, got: ${r.stdout}`)
-  return JSON.parse(lines[0]!)
-}
-
-function jsonError(r: RunResult): { code: string; message: string } {
-  assert.equal(r.stdout, '', 'stdout must be empty on failure')
-  return (JSON.parse(r.stderr.trim()) as { error: { code: string; message: string } }).error
-}
-
-function expectStatus(r: RunResult, status: number): void {
-  assert.equal(r.status, status, `exit status ${r.status} (expected ${status})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-}
-
 describe('filesec CLI: sign and verify', function () {
   this.timeout(60_000)
   const dir = scratchDir('filesec-cli-sign-')
-  const cli = (args: string[]): Promise<RunResult> => runCli(args, { cwd: dir() })
+  const cli = cliIn(dir)
   const p = (name: string): string => join(dir(), name)
-  const input = (name: string, size = 20_000): Buffer => {
-    const data = randomBytes(size)
-    writeFileSync(p(name), data)
-    return data
-  }
+  const input = (name: string, size = 20_000): Buffer => randomFile(p(name), size)
 
   before(async () => {
     ensureBuilt()
     writeFileSync(p('pass.txt'), `${PASS}\n`)
     writeFileSync(p('wrong-pass.txt'), 'not it\n')
-    const results = await Promise.all([
-      cli(['keygen', '-t', 'ed25519', '-o', 'ed.key', '--no-passphrase']),
-      cli(['keygen', '-t', 'ed25519', '-o', 'ed2.key', '--no-passphrase']),
-      cli(['keygen', '-t', 'ed25519', '-o', 'edp.key', '--passphrase-file', 'pass.txt']),
-      cli(['keygen', '-t', 'rsa', '-b', '2048', '-o', 'rsa.key', '--passphrase-file', 'pass.txt']),
-      cli(['keygen', '-o', 'x.key', '--no-passphrase']),
+    await keygens(cli, [
+      ['-t', 'ed25519', '-o', 'ed.key', '--no-passphrase'],
+      ['-t', 'ed25519', '-o', 'ed2.key', '--no-passphrase'],
+      ['-t', 'ed25519', '-o', 'edp.key', '--passphrase-file', 'pass.txt'],
+      ['-t', 'rsa', '-b', '2048', '-o', 'rsa.key', '--passphrase-file', 'pass.txt'],
+      ['-o', 'x.key', '--no-passphrase'],
     ])
-    for (const r of results) expectStatus(r, 0)
   })
 
   describe('help', () => {
@@ -309,13 +290,7 @@ describe('filesec CLI: sign and verify', function () {
   })
 
   describe('terminal prompt (pseudo-terminal)', () => {
-    const why = ptyUnavailable()
-    if (why !== undefined) {
-      it(`SKIPPED: no pseudo-terminal for the prompt test: ${why}`, function () {
-        this.skip()
-      })
-      return
-    }
+    if (skippedWithoutPty('no pseudo-terminal for the prompt test')) return
 
     it('sign with a protected key asks for its passphrase without echo (a wrong one is exit 5, nothing written)', () => {
       input('tty.bin')

@@ -1,6 +1,5 @@
 // The filesec command-line tool, run for real: `node dist/cli.js …` as a child process.
 import { strict as assert } from 'node:assert'
-import { randomBytes } from 'node:crypto'
 import {
   copyFileSync,
   existsSync,
@@ -18,36 +17,17 @@ import { AbortError, FileError, InternalError, KeyError, loadKeys, versions, Wro
 import { UsageError } from '../lib/cli/args'
 import { EXIT, exitCodeFor } from '../lib/cli/exit'
 import { renderProgress } from '../lib/cli/progress'
-import { leftoverTempFiles, scratchDir } from './helpers'
-import { ensureBuilt, runCli, runCliOnPty, ptyUnavailable, type RunResult } from './cli/run'
+import { leftoverTempFiles, randomFile, scratchDir } from './helpers'
+import { cliIn, expectStatus, json, jsonError, keygens, runCliSignalledWhen, skippedWithoutPty } from './cli/helpers'
+import { ensureBuilt, runCliOnPty } from './cli/run'
 
 const COMMANDS = ['keygen', 'encrypt', 'decrypt', 'inspect'] as const
 const PASS = 'correct horse battery staple'
 
-function json(r: RunResult): Record<string, any> {
-  const lines = r.stdout.split('\n').filter((l) => l !== '')
-  assert.equal(lines.length, 1, `expected exactly one JSON line on stdout, got: ${r.stdout}`)
-  return JSON.parse(lines[0]!)
-}
-
-function jsonError(r: RunResult): { code: string; message: string } {
-  assert.equal(r.stdout, '', 'stdout must be empty on failure')
-  const parsed = JSON.parse(r.stderr.trim()) as { error: { code: string; message: string } }
-  assert.deepEqual(Object.keys(parsed), ['error'])
-  assert.equal(typeof parsed.error.code, 'string')
-  assert.equal(typeof parsed.error.message, 'string')
-  return parsed.error
-}
-
-function expectStatus(r: RunResult, status: number): void {
-  assert.equal(r.status, status, `exit status ${r.status} (expected ${status})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-}
-
 describe('filesec CLI', function () {
   this.timeout(60_000)
   const dir = scratchDir('filesec-cli-')
-  const cli = (args: string[], env?: Record<string, string | undefined>): Promise<RunResult> =>
-    runCli(args, { cwd: dir(), ...(env ? { env } : {}) })
+  const cli = cliIn(dir)
   const p = (name: string): string => join(dir(), name)
   let age1 = ''
   /** Runs each command line (in parallel) and expects `status` from every one. */
@@ -63,13 +43,12 @@ describe('filesec CLI', function () {
     writeFileSync(p('pass.txt'), `${PASS}\n`)
     writeFileSync(p('wrong-pass.txt'), 'not the passphrase\n')
     // Keys shared by the suites below, made with the CLI itself.
-    const results = await Promise.all([
-      cli(['keygen', '-o', 'x.key', '--no-passphrase', '--json']),
-      cli(['keygen', '-o', 'y.key', '--no-passphrase']),
-      cli(['keygen', '-t', 'rsa', '-b', '2048', '-o', 'rsa.key', '--passphrase-file', 'pass.txt']),
-      cli(['keygen', '-o', 'xp.key', '--passphrase-file', 'pass.txt']),
+    const results = await keygens(cli, [
+      ['-o', 'x.key', '--no-passphrase', '--json'],
+      ['-o', 'y.key', '--no-passphrase'],
+      ['-t', 'rsa', '-b', '2048', '-o', 'rsa.key', '--passphrase-file', 'pass.txt'],
+      ['-o', 'xp.key', '--passphrase-file', 'pass.txt'],
     ])
-    for (const r of results) expectStatus(r, 0)
     age1 = json(results[0]!).publicKey as string
     writeFileSync(p('garbage.key'), 'this is not a key\n')
     writeFileSync(p('plain.txt'), 'hello, plaintext\n')
@@ -77,9 +56,7 @@ describe('filesec CLI', function () {
 
   /** A fresh input file with random content. */
   function input(name: string, size = 50_000): Buffer {
-    const data = randomBytes(size)
-    writeFileSync(p(name), data)
-    return data
+    return randomFile(p(name), size)
   }
 
   describe('help and version', () => {
@@ -515,21 +492,14 @@ describe('filesec CLI', function () {
         const big = p(`big-${signal}.bin`)
         writeFileSync(big, '')
         truncateSync(big, 2 * 1024 ** 3) // sparse: costs no disk space to read
-        let sent = false
-        const r = await runCli(['encrypt', '--keep', big, '-r', age1, '-o', 'big.fsec'], {
-          cwd: dir(),
-          onSpawn: (child) => {
-            const poll = setInterval(() => {
-              // Signal once the engine has started writing its temporary file.
-              if (leftoverTempFiles(dir()).length > 0) {
-                clearInterval(poll)
-                sent = true
-                child.kill(signal)
-              }
-            }, 10)
-            child.on('close', () => clearInterval(poll))
-          },
-        })
+        // Signal once the engine has started writing its temporary file.
+        const { r, sent } = await runCliSignalledWhen(
+          ['encrypt', '--keep', big, '-r', age1, '-o', 'big.fsec'],
+          dir(),
+          signal,
+          () => leftoverTempFiles(dir()).length > 0,
+          10,
+        )
         assert.ok(sent, `the encryption ended before it could be interrupted: ${r.stderr}`)
         expectStatus(r, EXIT.INTERRUPTED)
         assert.ok(!existsSync(p('big.fsec')))
@@ -563,13 +533,7 @@ describe('filesec CLI', function () {
   })
 
   describe('terminal prompts (pseudo-terminal)', () => {
-    const why = ptyUnavailable()
-    if (why !== undefined) {
-      it(`SKIPPED: no pseudo-terminal for the prompt tests: ${why}`, function () {
-        this.skip()
-      })
-      return
-    }
+    if (skippedWithoutPty('no pseudo-terminal for the prompt tests')) return
     const pty = (args: string[], steps: [string, string][], stdinNull = false) =>
       runCliOnPty(args, { cwd: dir(), steps, stdinNull })
     const typed = 'pässword-tty'

@@ -39,7 +39,7 @@ import {
 } from '../lib'
 import { assess, type AssuranceFacts } from '../lib/destroy-assurance'
 import { patternsFor } from '../lib/destroy'
-import { rejectsWith, scratchDir } from './helpers'
+import { findmnt, rejectsWith, scratchDir, withHome } from './helpers'
 
 const MiB = 1024 * 1024
 const ROOT = resolve(__dirname, '..')
@@ -58,22 +58,6 @@ function readAt(path: string, position: number, length: number): Buffer {
     return buf.subarray(0, n)
   } finally {
     closeSync(fd)
-  }
-}
-
-function findmnt(column: string, target: string): string | undefined {
-  const r = spawnSync('findmnt', ['-n', '-o', column, '--target', target], { encoding: 'utf8' })
-  return r.status === 0 ? r.stdout.trim().split('\n')[0] : undefined
-}
-
-/** Runs `fn` with os.homedir() answering `home`. */
-async function withHome<T>(home: string, fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.HOME
-  process.env.HOME = home
-  try {
-    return await fn()
-  } finally {
-    process.env.HOME = saved
   }
 }
 

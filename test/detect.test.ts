@@ -9,25 +9,9 @@ import { basename, dirname, join } from 'node:path'
 
 import { ArgumentError, describeMedium, detectSyncService, detectVcs, FileNotFoundError, hardlinkInfo } from '../lib'
 import { parseMountInfo } from '../lib/detect/mounts'
-import { rejectsWith, scratchDir } from './helpers'
+import { findmnt, rejectsWith, scratchDir, withHome } from './helpers'
 
 const gitMissing = spawnSync('git', ['--version'], { stdio: 'ignore' }).status !== 0
-
-/** Runs `fn` with os.homedir() answering `home`. */
-async function withHome<T>(home: string, fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.HOME
-  process.env.HOME = home
-  try {
-    return await fn()
-  } finally {
-    process.env.HOME = saved
-  }
-}
-
-function findmnt(column: string, target: string): string | undefined {
-  const r = spawnSync('findmnt', ['-n', '-o', column, '--target', target], { encoding: 'utf8' })
-  return r.status === 0 ? r.stdout.trim().split('\n')[0] : undefined
-}
 
 /** The first folder at or above `dir` holding a VCS marker, if any (to know what "outside" means here). */
 function vcsAbove(dir: string): string | undefined {

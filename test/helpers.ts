@@ -1,8 +1,13 @@
-// Shared test helpers: scratch folders, the shared test-vector folder, small file utilities.
+// Shared test helpers: scratch folders, the shared test-vector folder, small file utilities,
+// streams run to the end, a fake HOME, the mount table.
 import { strict as assert } from 'node:assert'
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 
 import { FilesecError } from '../lib'
 
@@ -42,6 +47,13 @@ export function describeWithVectors(title: string, sub: string, fn: (dir: string
   describe(title, () => fn(dir))
 }
 
+/** Writes `size` random bytes to `path`; returns them. */
+export function randomFile(path: string, size: number): Buffer {
+  const data = randomBytes(size)
+  writeFileSync(path, data)
+  return data
+}
+
 /** Names in `dir` that look like filesec temporary files. */
 export function leftoverTempFiles(dir: string): string[] {
   return readdirSync(dir).filter((n) => n.endsWith('.fsec-tmp'))
@@ -78,4 +90,55 @@ export function corruptByte(path: string, offset: number): void {
   } finally {
     closeSync(fd)
   }
+}
+
+/**
+ * Pipes `source` through `transform` to the end and gathers what comes out. A failure is
+ * returned, not thrown, with the output released before it (what a reader would have seen).
+ */
+export async function collectUntilError(
+  source: Iterable<Buffer> | Readable,
+  transform: NodeJS.ReadWriteStream,
+): Promise<{ out: Buffer; error: unknown }> {
+  const parts: Buffer[] = []
+  let error: unknown
+  try {
+    await pipeline(
+      source instanceof Readable ? source : Readable.from(source),
+      transform,
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          parts.push(chunk)
+          cb()
+        },
+      }),
+    )
+  } catch (e) {
+    error = e
+  }
+  return { out: Buffer.concat(parts), error }
+}
+
+/** Pipes `source` through `transform` and returns all that comes out; rejects with a failure. */
+export async function collect(source: Iterable<Buffer> | Readable, transform: NodeJS.ReadWriteStream): Promise<Buffer> {
+  const { out, error } = await collectUntilError(source, transform)
+  if (error !== undefined) throw error
+  return out
+}
+
+/** Runs `fn` with os.homedir() answering `home`. */
+export async function withHome<T>(home: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.HOME
+  process.env.HOME = home
+  try {
+    return await fn()
+  } finally {
+    process.env.HOME = saved
+  }
+}
+
+/** One column of findmnt for the mount holding `target`, or undefined without findmnt. */
+export function findmnt(column: string, target: string): string | undefined {
+  const r = spawnSync('findmnt', ['-n', '-o', column, '--target', target], { encoding: 'utf8' })
+  return r.status === 0 ? r.stdout.trim().split('\n')[0] : undefined
 }

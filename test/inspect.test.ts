@@ -14,13 +14,15 @@ import {
   rotateFile,
   WrongPassphraseError,
 } from '../lib'
-import { ensureBuilt, runCli } from './cli/run'
+import { cliIn, expectStatus, json, keygenX25519 } from './cli/helpers'
+import { ensureBuilt } from './cli/run'
 import { corruptByte, rejectsWith, scratchDir } from './helpers'
 
 describe('inspect', function () {
   this.timeout(60_000)
   const dir = scratchDir('filesec-inspect-')
   const p = (name: string): string => join(dir(), name)
+  const cli = cliIn(dir)
 
   it('without a key: the public header only, no metadata', async () => {
     const { publicKey } = await generateKeyPair('x25519')
@@ -73,29 +75,25 @@ describe('inspect', function () {
 
   it('CLI: inspect -i shows the metadata; --json carries it', async () => {
     ensureBuilt()
-    const keygen = await runCli(['keygen', '-o', 'id.key', '--no-passphrase', '--json'], { cwd: dir() })
-    assert.equal(keygen.status, 0, keygen.stderr)
-    const recipient = JSON.parse(keygen.stdout).publicKey as string
+    const recipient = await keygenX25519(cli, 'id.key')
     writeFileSync(p('e.txt'), 'echo echo')
-    const enc = await runCli(['encrypt', '--keep', 'e.txt', '-r', recipient, '--note', 'cli note'], { cwd: dir() })
-    assert.equal(enc.status, 0, enc.stderr)
-    const human = await runCli(['inspect', 'e.txt.fsec', '-i', 'id.key'], { cwd: dir() })
-    assert.equal(human.status, 0, human.stderr)
+    expectStatus(await cli(['encrypt', '--keep', 'e.txt', '-r', recipient, '--note', 'cli note']), 0)
+    const human = await cli(['inspect', 'e.txt.fsec', '-i', 'id.key'])
+    expectStatus(human, 0)
     assert.match(human.stdout, /original name: e\.txt/)
     assert.match(human.stdout, /note: cli note/)
-    const j = await runCli(['inspect', 'e.txt.fsec', '-i', 'id.key', '--json'], { cwd: dir() })
-    assert.equal(j.status, 0, j.stderr)
-    const parsed = JSON.parse(j.stdout)
+    const j = await cli(['inspect', 'e.txt.fsec', '-i', 'id.key', '--json'])
+    expectStatus(j, 0)
+    const parsed = json(j)
     assert.equal(parsed.metadata.name, 'e.txt')
     assert.equal(parsed.metadata.size, 9)
-    const noKey = JSON.parse((await runCli(['inspect', 'e.txt.fsec', '--json'], { cwd: dir() })).stdout)
+    const noKey = json(await cli(['inspect', 'e.txt.fsec', '--json']))
     assert.equal(noKey.metadata, undefined)
   })
 
   it('the rotation history: in the metadata and in the CLI human output', async () => {
     ensureBuilt()
-    const keygen = await runCli(['keygen', '-o', 'rot.key', '--no-passphrase', '--json'], { cwd: dir() })
-    assert.equal(keygen.status, 0, keygen.stderr)
+    await keygenX25519(cli, 'rot.key')
     const first = await loadKey(p('rot.key'))
     const second = await generateKeyPair('x25519')
     writeFileSync(p('r.txt'), 'rotated')
@@ -104,8 +102,8 @@ describe('inspect', function () {
     const info = await inspect(p('r.txt.fsec'), { identity: second.privateKey })
     assert.equal(info.metadata?.rotations?.length, 1)
     assert.deepEqual(info.metadata?.rotations?.[0]?.to.sort(), [first.fingerprint, second.publicKey.fingerprint].sort())
-    const human = await runCli(['inspect', 'r.txt.fsec', '-i', 'rot.key'], { cwd: dir() })
-    assert.equal(human.status, 0, human.stderr)
+    const human = await cli(['inspect', 'r.txt.fsec', '-i', 'rot.key'])
+    expectStatus(human, 0)
     assert.match(human.stdout, /rotations: 1\n/)
     assert.match(human.stdout, new RegExp(`header only: ${first.fingerprint.slice(0, 16)} -> `))
   })

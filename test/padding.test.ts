@@ -35,7 +35,7 @@ import { tempPathFor } from '../lib/paths'
 import native = require('../binding')
 import { ensureBuilt, runCli } from './cli/run'
 import { CHUNK, PAYLOAD_PREFIX } from './fsec-layout'
-import { leftoverTempFiles, rejectsWith, scratchDir } from './helpers'
+import { collect, collectUntilError, leftoverTempFiles, rejectsWith, scratchDir } from './helpers'
 
 /** Padmé written differently from lib/padding.ts: from the bit string, rounding up by division. */
 function padmeReference(length: bigint): bigint {
@@ -215,38 +215,17 @@ describe('padded .fsec files', function () {
   })
 
   describe('streams', () => {
-    async function streamEncrypt(data: Buffer, options: { size?: number; pad?: PadOption }, pieces = 3): Promise<Buffer> {
-      const parts: Buffer[] = []
+    function streamEncrypt(data: Buffer, options: { size?: number; pad?: PadOption }, pieces = 3): Promise<Buffer> {
       const step = Math.max(1, Math.ceil(data.length / pieces))
       const input = Array.from({ length: Math.ceil(data.length / step) }, (_, i) => data.subarray(i * step, (i + 1) * step))
-      await pipeline(
-        Readable.from(input),
-        createEncryptStream({ to: pair.publicKey, ...options }),
-        new Writable({
-          write(chunk: Buffer, _e, cb) {
-            parts.push(chunk)
-            cb()
-          },
-        }),
-      )
-      return Buffer.concat(parts)
+      return collect(input, createEncryptStream({ to: pair.publicKey, ...options }))
     }
 
     async function streamDecrypt(encrypted: Buffer, step = 7000): Promise<{ out: Buffer; metadata?: FileMetadata }> {
-      const parts: Buffer[] = []
       const input = Array.from({ length: Math.ceil(encrypted.length / step) }, (_, i) => encrypted.subarray(i * step, (i + 1) * step))
       const decryptor = createDecryptStream({ identity: pair.privateKey })
-      await pipeline(
-        Readable.from(input),
-        decryptor,
-        new Writable({
-          write(chunk: Buffer, _e, cb) {
-            parts.push(chunk)
-            cb()
-          },
-        }),
-      )
-      return { out: Buffer.concat(parts), metadata: decryptor.metadata }
+      const out = await collect(input, decryptor)
+      return { out, metadata: decryptor.metadata }
     }
 
     for (const size of [0, 1, CHUNK - 1, CHUNK, 50_000]) {
@@ -343,24 +322,8 @@ describe('padded .fsec files', function () {
       return output
     }
 
-    async function streamDecrypt(file: string): Promise<{ out: Buffer; error: unknown }> {
-      const parts: Buffer[] = []
-      let error: unknown
-      try {
-        await pipeline(
-          Readable.from([readFileSync(file)]),
-          createDecryptStream({ identity: pair.privateKey }),
-          new Writable({
-            write(chunk: Buffer, _e, cb) {
-              parts.push(chunk)
-              cb()
-            },
-          }),
-        )
-      } catch (e) {
-        error = e
-      }
-      return { out: Buffer.concat(parts), error }
+    function streamDecrypt(file: string): Promise<{ out: Buffer; error: unknown }> {
+      return collectUntilError([readFileSync(file)], createDecryptStream({ identity: pair.privateKey }))
     }
 
     async function expectRefused(file: string, data: Buffer): Promise<void> {

@@ -17,7 +17,8 @@ import {
   SecFile,
   UnsafeLocationError,
 } from '../lib'
-import { ensureBuilt, runCli } from './cli/run'
+import { cliIn, expectStatus, json, jsonError, keygenX25519 } from './cli/helpers'
+import { ensureBuilt } from './cli/run'
 import { leftoverTempFiles, rejectsWith, scratchDir } from './helpers'
 
 describe('safe defaults', function () {
@@ -202,27 +203,25 @@ describe('safe defaults', function () {
   describe('the command line', () => {
     it('filesec encrypt destroys the plaintext unless --keep; decrypt refuses a synced folder unless --allow-unsafe-output', async () => {
       ensureBuilt()
-      const run = (args: string[], env?: Record<string, string>) => runCli(args, { cwd: dir(), ...(env ? { env } : {}) })
-      const keygen = await run(['keygen', '-o', 'cli.key', '--no-passphrase', '--json'])
-      assert.equal(keygen.status, 0, keygen.stderr)
-      const recipient = JSON.parse(keygen.stdout).publicKey as string
+      const run = cliIn(dir)
+      const recipient = await keygenX25519(run, 'cli.key')
       writeFileSync(p('cli-plain.txt'), 'cli plaintext')
       const enc = await run(['encrypt', 'cli-plain.txt', '-r', recipient, '--passes', '1', '--json'])
-      assert.equal(enc.status, 0, enc.stderr)
-      const result = JSON.parse(enc.stdout)
+      expectStatus(enc, 0)
+      const result = json(enc)
       assert.equal(result.plaintext, 'destroyed')
       assert.equal(result.destroyReport.passes.length, 1)
       assert.equal(existsSync(p('cli-plain.txt')), false)
       writeFileSync(p('cli-kept.txt'), 'kept')
       const kept = await run(['encrypt', 'cli-kept.txt', '-r', recipient])
-      assert.equal(kept.status, 0, kept.stderr)
+      expectStatus(kept, 0)
       assert.match(kept.stdout, /plaintext destroyed: 3 passes/)
       const keep = await run(['encrypt', 'cli-kept.txt.fsec', '-r', recipient, '--keep'])
-      assert.equal(keep.status, 0, keep.stderr)
+      expectStatus(keep, 0)
       assert.match(keep.stdout, /plaintext kept/)
       assert.equal(existsSync(p('cli-kept.txt.fsec')), true)
       const bad = await run(['encrypt', 'cli-kept.txt.fsec', '-r', recipient, '--keep', '--passes', '2', '-o', 'x.fsec'])
-      assert.equal(bad.status, 2, bad.stderr)
+      expectStatus(bad, 2)
 
       // A fake HOME whose Dropbox folder holds the encrypted file.
       const box = join(p('cli-home'), 'Dropbox')
@@ -232,11 +231,11 @@ describe('safe defaults', function () {
       renameSync(p('cli-plain.txt.fsec'), join(box, 'cli-plain.txt.fsec'))
       const env = { HOME: p('cli-home') }
       const refused = await run(['decrypt', join(box, 'cli-plain.txt.fsec'), '-i', 'cli.key', '--json'], env)
-      assert.equal(refused.status, 3, refused.stderr)
-      assert.equal(JSON.parse(refused.stderr).error.code, 'FSEC_UNSAFE_LOCATION')
+      expectStatus(refused, 3)
+      assert.equal(jsonError(refused).code, 'FSEC_UNSAFE_LOCATION')
       assert.equal(existsSync(join(box, 'cli-plain.txt')), false)
       const allowed = await run(['decrypt', join(box, 'cli-plain.txt.fsec'), '-i', 'cli.key', '--allow-unsafe-output'], env)
-      assert.equal(allowed.status, 0, allowed.stderr)
+      expectStatus(allowed, 0)
       assert.equal(readFileSync(join(box, 'cli-plain.txt'), 'utf8'), 'cli plaintext')
     })
   })

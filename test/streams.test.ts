@@ -4,7 +4,6 @@ import { strict as assert } from 'node:assert'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import fc from 'fast-check'
 
@@ -21,7 +20,7 @@ import {
   openEncryptedFile,
   TruncatedError,
 } from '../lib'
-import { scratchDir } from './helpers'
+import { collect, scratchDir } from './helpers'
 
 /** Splits `data` at the given cut points (sorted, deduplicated). */
 function split(data: Buffer, cuts: number[]): Buffer[] {
@@ -34,21 +33,6 @@ function split(data: Buffer, cuts: number[]): Buffer[] {
   }
   out.push(data.subarray(prev))
   return out
-}
-
-async function collect(source: Iterable<Buffer> | Readable, transform: NodeJS.ReadWriteStream): Promise<Buffer> {
-  const parts: Buffer[] = []
-  await pipeline(
-    source instanceof Readable ? source : Readable.from(source),
-    transform,
-    new Writable({
-      write(chunk: Buffer, _e, cb) {
-        parts.push(chunk)
-        cb()
-      },
-    }),
-  )
-  return Buffer.concat(parts)
 }
 
 describe('streams and random access', function () {

@@ -4,8 +4,6 @@ import { strict as assert } from 'node:assert'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
-import { Readable, Writable } from 'node:stream'
 
 import {
   createDecryptStream,
@@ -25,7 +23,7 @@ import {
 } from '../lib'
 import native = require('../binding')
 import { layoutOf, type Layout } from './fsec-layout'
-import { leftoverTempFiles, scratchDir } from './helpers'
+import { collectUntilError, leftoverTempFiles, scratchDir } from './helpers'
 
 type ErrorClass = new (...args: never[]) => Error
 
@@ -215,24 +213,11 @@ describe('tamper matrix', function () {
   })
 
   describe('through the decrypt stream: no unauthenticated byte is released', () => {
-    async function streamDecrypt(bytes: Buffer): Promise<{ out: Buffer; error: unknown }> {
-      const parts: Buffer[] = []
-      let error: unknown
-      try {
-        await pipeline(
-          Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000, 40000), bytes.subarray(40000)]),
-          createDecryptStream({ identity: x25519.privateKey }),
-          new Writable({
-            write(chunk: Buffer, _e, cb) {
-              parts.push(chunk)
-              cb()
-            },
-          }),
-        )
-      } catch (e) {
-        error = e
-      }
-      return { out: Buffer.concat(parts), error }
+    function streamDecrypt(bytes: Buffer): Promise<{ out: Buffer; error: unknown }> {
+      return collectUntilError(
+        [bytes.subarray(0, 1000), bytes.subarray(1000, 40000), bytes.subarray(40000)],
+        createDecryptStream({ identity: x25519.privateKey }),
+      )
     }
 
     it('a damaged middle chunk: only the chunks before it come out, then the error', async () => {

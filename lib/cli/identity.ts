@@ -23,8 +23,16 @@ export const IDENTITY_OPTIONS: OptionSpecs = {
 export interface OpenWith {
   /** True when -i or a passphrase option was given (inspect shows the sealed metadata then). */
   given: boolean
-  /** Runs `fn` with the identity options, asking on the terminal for what is missing. */
+  /**
+   * Runs `fn` with the identity options, asking on the terminal for what is missing: identity
+   * files are tried first and a protected one is asked for its passphrase only when needed.
+   */
   run<T>(fn: (o: IdentityOptions) => Promise<T>, beforePrompt?: () => Promise<void>): Promise<T>
+  /**
+   * Like run, but asks for everything (a protected identity's passphrase too) before calling
+   * `fn`, once: for rotate, whose own prompt for the new passphrase comes after these.
+   */
+  runAskingFirst<T>(fn: (o: IdentityOptions) => Promise<T>): Promise<T>
 }
 
 export async function identityFrom(values: Values, input: string, ctx: Context, command: string): Promise<OpenWith> {
@@ -45,22 +53,41 @@ export async function identityFrom(values: Values, input: string, ctx: Context, 
         }
       }
       if (passOption !== undefined) return fn({ passphrase: passOption })
-      // Before asking, make sure the file is one a passphrase can open.
-      const info = await inspect(input)
-      if (!info.passphrase) {
-        throw new UsageError(
-          `${shownPath(input)} is encrypted to public keys, not a passphrase: give -i IDENTITY (a private key file)`,
-          command,
-        )
-      }
-      await beforePrompt?.()
-      let prompted: PassphraseSource | undefined
-      try {
-        prompted = await readSecret('Passphrase: ', ctx.interrupts.signal)
-        return await fn({ passphrase: prompted })
-      } finally {
-        wipe(prompted)
-      }
+      return withFilePassphrase(input, ctx, command, fn, beforePrompt)
     },
+    async runAskingFirst(fn) {
+      if (identities.length > 0) {
+        if (passOption !== undefined) return fn({ identity: identities, identityPassphrase: passOption })
+        return fn({ identity: await loadKeysAsking(identities, ctx) })
+      }
+      if (passOption !== undefined) return fn({ passphrase: passOption })
+      return withFilePassphrase(input, ctx, command, fn)
+    },
+  }
+}
+
+/** Asks on the terminal for the passphrase of `input` (once it is known to be passphrase-encrypted) and runs `fn` with it. */
+async function withFilePassphrase<T>(
+  input: string,
+  ctx: Context,
+  command: string,
+  fn: (o: IdentityOptions) => Promise<T>,
+  beforePrompt?: () => Promise<void>,
+): Promise<T> {
+  // Before asking, make sure the file is one a passphrase can open.
+  const info = await inspect(input)
+  if (!info.passphrase) {
+    throw new UsageError(
+      `${shownPath(input)} is encrypted to public keys, not a passphrase: give -i IDENTITY (a private key file)`,
+      command,
+    )
+  }
+  await beforePrompt?.()
+  let prompted: PassphraseSource | undefined
+  try {
+    prompted = await readSecret('Passphrase: ', ctx.interrupts.signal)
+    return await fn({ passphrase: prompted })
+  } finally {
+    wipe(prompted)
   }
 }

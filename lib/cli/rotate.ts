@@ -1,31 +1,13 @@
 // filesec rotate: change who can open a .fsec file, in place (header only, or --rekey), and
 // --recover an interrupted rotation.
-import {
-  inspect,
-  type KeyInput,
-  type PassphraseSource,
-  recoverRotation,
-  rotateFile,
-  type RotateOptions,
-  type RotateResult,
-} from '../index'
+import { type KeyInput, recoverRotation, rotateFile, type RotateOptions, type RotateResult } from '../index'
 import { flag, int, list, str, UsageError, type Values } from './args'
-import {
-  type Context,
-  identityArgument,
-  loadKeysAsking,
-  oneFile,
-  parseFor,
-  PASSPHRASE_OPTIONS,
-  passphraseOption,
-  recipientArgument,
-  wipe,
-  withProgress,
-} from './common'
+import { type Context, loadKeysAsking, oneFile, parseFor, passphraseOption, recipientArgument, wipe, withProgress } from './common'
 import { describeRecipient } from './encrypt'
 import { ROTATE_HELP } from './help'
+import { IDENTITY_OPTIONS, identityFrom } from './identity'
 import { shownPath } from './output'
-import { readNewSecret, readSecret } from './prompt'
+import { readNewSecret } from './prompt'
 
 const C = 'rotate'
 const FINGERPRINT = /^[0-9a-f]{64}$/i
@@ -69,8 +51,7 @@ export async function rotate(args: string[], ctx: Context): Promise<void> {
     ctx,
     args,
     {
-      identity: { type: 'string', short: 'i', multiple: true },
-      ...PASSPHRASE_OPTIONS,
+      ...IDENTITY_OPTIONS,
       recipient: { type: 'string', short: 'r', multiple: true },
       to: { type: 'string', multiple: true },
       'recipients-file': { type: 'string', short: 'R', multiple: true },
@@ -120,12 +101,10 @@ export async function rotate(args: string[], ctx: Context): Promise<void> {
   const pad = padOption(values)
   if (pad !== undefined && !rekey) throw new UsageError('--pad changes the payload: it needs --rekey', C)
 
-  // Old side, as for decrypt.
-  const identityPaths = list(values, 'identity')
-  const identities = identityPaths.map((p) => identityArgument(p, C))
-  const passOption = await passphraseOption(values, C)
+  // Old side, as for decrypt (asked for after the new side's keys load, see below).
+  const openWith = await identityFrom(values, file, ctx, C)
 
-  const prompted: Buffer[] = []
+  let newPrompted: Buffer | undefined
   try {
     const options: RotateOptions = { signal: ctx.interrupts.signal }
     if (rekey) options.rekey = true
@@ -141,39 +120,18 @@ export async function rotate(args: string[], ctx: Context): Promise<void> {
       ]
     }
 
-    if (identities.length > 0) {
-      if (passOption !== undefined) {
-        options.identity = identities
-        options.identityPassphrase = passOption
-      } else {
-        options.identity = await loadKeysAsking(identities, ctx)
+    // The old passphrase (or a protected identity's) is asked for before the new one.
+    const result = await openWith.runAskingFirst(async (keys) => {
+      if (toPassphrase) {
+        if (newPassOption !== undefined) options.newPassphrase = newPassOption
+        else options.newPassphrase = newPrompted = await readNewSecret('new passphrase', '', ctx.interrupts.signal)
+        if (workFactor !== undefined) options.workFactor = workFactor
       }
-    } else if (passOption !== undefined) {
-      options.passphrase = passOption
-    } else {
-      // Before asking, make sure the file is one a passphrase can open.
-      if (!(await inspect(file)).passphrase) {
-        throw new UsageError(`${shownPath(file)} is encrypted to public keys, not a passphrase: give -i IDENTITY (a private key file)`, C)
-      }
-      const pass = await readSecret('Passphrase: ', ctx.interrupts.signal)
-      prompted.push(pass)
-      options.passphrase = pass
-    }
-
-    if (toPassphrase) {
-      let next: PassphraseSource | undefined = newPassOption
-      if (next === undefined) {
-        const pass = await readNewSecret('new passphrase', '', ctx.interrupts.signal)
-        prompted.push(pass)
-        next = pass
-      }
-      options.newPassphrase = next
-      if (workFactor !== undefined) options.workFactor = workFactor
-    }
-
-    const result = rekey
-      ? await withProgress(ctx, 'Rekeying', (onProgress) => rotateFile(file, onProgress ? { ...options, onProgress } : options))
-      : await rotateFile(file, options)
+      const withKeys: RotateOptions = { ...options, ...keys }
+      return rekey
+        ? withProgress(ctx, 'Rekeying', (onProgress) => rotateFile(file, onProgress ? { ...withKeys, onProgress } : withKeys))
+        : rotateFile(file, withKeys)
+    })
     const removed = result.from.filter((who) => !result.to.includes(who) && who !== 'passphrase')
     ctx.out.result({ command: C, ...result }, () => [
       `Rotated ${shownPath(result.path)} (${commitText(result)})`,
@@ -183,6 +141,6 @@ export async function rotate(args: string[], ctx: Context): Promise<void> {
         : []),
     ])
   } finally {
-    for (const p of prompted) wipe(p)
+    wipe(newPrompted)
   }
 }
