@@ -37,6 +37,8 @@ export interface RecipientOptions {
 }
 
 export interface EncryptOptions extends RecipientOptions, MetadataOptions, RunOptions {
+  /** The format to write: a registered codec's name (default 'fsec'; see listCodecs()). */
+  codec?: string
   /** Output path (default: the input path + `.fsec`). */
   output?: string
   /** Replace an existing output file (default false). */

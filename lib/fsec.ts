@@ -98,7 +98,8 @@ export interface RecipientInfo {
 
 export interface InspectResult {
   path: string
-  codec: 'fsec'
+  /** The codec (format) of the file: 'fsec', or another registered codec's name. */
+  codec: string
   formatVersion: number
   payload: string
   fileId: string

@@ -1,7 +1,11 @@
 // filesec: public-key file encryption for sensitive data.
 export { SecFile } from './secfile'
-export { encryptFile, type EncryptOptions, type EncryptResult, type RecipientOptions } from './encrypt'
-export { decryptFile, type DecryptOptions, type DecryptResult, type IdentityOptions } from './decrypt'
+// The file functions go through the codec registry (lib/codecs): one API for every format.
+export { DEFAULT_CODEC, decryptFile, encryptFile, inspect, rotateFile } from './codecs/api'
+export type { Codec, CodecInfo } from './codecs/codec'
+export { listCodecs, registerCodec, unregisterCodec } from './codecs/registry'
+export { type EncryptOptions, type EncryptResult, type RecipientOptions } from './encrypt'
+export { type DecryptOptions, type DecryptResult, type IdentityOptions } from './decrypt'
 export {
   createDecryptStream,
   createEncryptStream,
@@ -12,11 +16,11 @@ export {
 } from './streams'
 export { EncryptedFile, openEncryptedFile } from './reader'
 export { type InspectResult, type RecipientInfo } from './fsec'
-export { inspect, type InspectOptions, type InspectWithMetadataResult } from './inspect'
+export { type InspectOptions, type InspectWithMetadataResult } from './inspect'
 export { verifyEncryptedFile, type VerifyEncryptedFileOptions, type VerifyEncryptedFileResult } from './verify'
 export { type PadOption, paddingFor, padmeLength } from './padding'
 export { fileStatus, type FileStatus } from './status'
-export { recoverRotation, type RecoverResult, rotateFile, type RotateOptions, type RotateResult } from './rotate'
+export { recoverRotation, type RecoverResult, type RotateOptions, type RotateResult } from './rotate'
 export {
   generateKeyPair,
   type GenerateKeyPairOptions,

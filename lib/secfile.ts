@@ -7,10 +7,11 @@ import { resolve } from 'node:path'
 import { destroyFile, type DestroyOptions, type DestroyReport } from './destroy'
 import { detectSyncService, detectVcs, type SyncServiceInfo } from './detect'
 import { ArgumentError, FileError, fromFs } from './errors'
-import { type DecryptOptions, type DecryptResult, decryptFile, type IdentityOptions } from './decrypt'
-import { type EncryptOptions, type EncryptResult, encryptFile } from './encrypt'
+import { decryptFile, encryptFile, inspect, rotateFile } from './codecs/api'
+import type { DecryptOptions, DecryptResult, IdentityOptions } from './decrypt'
+import type { EncryptOptions, EncryptResult } from './encrypt'
 import { FSEC_MAGIC, type InspectResult } from './fsec'
-import { inspect, type InspectOptions, type InspectWithMetadataResult } from './inspect'
+import type { InspectOptions, InspectWithMetadataResult } from './inspect'
 import {
   DEFAULT_PADDED_SIZE,
   padFile,
@@ -21,7 +22,7 @@ import {
   type UnpadResult,
 } from './trailer-padding'
 import { type EncryptedFile, openEncryptedFile } from './reader'
-import { rotateFile, type RotateOptions, type RotateResult } from './rotate'
+import type { RotateOptions, RotateResult } from './rotate'
 import { type SignOptions, type SignResult, signFile, verifyFileDetailed, type VerifyOptions, type VerifyResult } from './sign'
 import { type FileStatus, fileStatus } from './status'
 
