@@ -310,7 +310,8 @@ struct OpenedPayload {
     for (uint64_t i = 0; i < count; ++i) {
       uint64_t k = first + i;
       if (!cipher.open(k, k + 1 == chunks, data + i * sealed, length_of(k), data + i * sealed)) {
-        fail(code::kPayloadTampered, "chunk " + std::to_string(k) + " does not authenticate: the file was modified");
+        // The final chunk was authenticated when the payload was opened: this one is not final.
+        fail_chunk(fd.get(), path, *scheme, body_offset, k);
       }
     }
     return plaintext;
@@ -376,6 +377,20 @@ void fail_final_chunk(int fd, const std::string& path, const PayloadScheme& sche
     }
   }
   fail(code::kPayloadTampered, "the final chunk does not authenticate: the file was modified");
+}
+
+void fail_chunk(int fd, const std::string& path, const PayloadScheme& scheme, uint64_t body_offset, uint64_t index) {
+  if (!scheme.final_chunk_is_short()) {
+    // The failed open wiped the caller's copy; read the chunk again (failure path only).
+    const size_t sealed = scheme.sealed_chunk_size();
+    SecureBuffer chunk(sealed);
+    if (fs::pread_full(fd, chunk.data(), sealed, body_offset + index * sealed, path) == sealed &&
+        chunk_opens_as(*scheme.make_cipher(), index, true, chunk.data(), scheme.chunk_size())) {
+      fail(code::kTrailingData, "data follows the final chunk (chunk " + std::to_string(index) +
+                                    "): bytes were appended to the file");
+    }
+  }
+  fail(code::kPayloadTampered, "chunk " + std::to_string(index) + " does not authenticate: the file was modified");
 }
 
 uint64_t checked_plaintext_size(const PayloadScheme& scheme, uint64_t payload_size,

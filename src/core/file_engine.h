@@ -114,4 +114,10 @@ uint64_t checked_plaintext_size(const PayloadScheme& scheme, uint64_t payload_si
 [[noreturn]] void fail_final_chunk(int fd, const std::string& path, const PayloadScheme& scheme, uint64_t body_offset,
                                    uint64_t chunks, uint64_t plaintext_size);
 
+// Throws the error for non-final chunk `index` that did not authenticate, read back from `fd`:
+// FSEC_TRAILING_DATA when, for a scheme whose final chunk may be full, it opens as the final
+// chunk (the payload really ends there: what follows was appended), else FSEC_PAYLOAD_TAMPERED.
+[[noreturn]] void fail_chunk(int fd, const std::string& path, const PayloadScheme& scheme, uint64_t body_offset,
+                             uint64_t index);
+
 }  // namespace filesec::engine

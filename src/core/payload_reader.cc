@@ -65,7 +65,8 @@ size_t PayloadReader::read(uint64_t position, size_t length, uint8_t* out) const
       fail(code::kTruncated, "the file became shorter while it was being read");
     }
     if (!cipher->open(k, k + 1 == chunks_, chunk.data(), len, chunk.data())) {
-      fail(code::kPayloadTampered, "chunk " + std::to_string(k) + " does not authenticate: the file was modified");
+      // The final chunk was authenticated at open: this one is not final.
+      engine::fail_chunk(fd_.get(), kWhat, *scheme_, body_offset_, k);
     }
     uint64_t from = std::max<uint64_t>(position, k * cs);
     uint64_t to = std::min<uint64_t>(end, k * cs + len);
