@@ -248,6 +248,15 @@ declare namespace binding {
     hashFile(path: string, digest: 'sha256' | 'blake2b512', onProgress: ProgressCallback | null): Job<{ digest: Buffer; fileBytes: number }>
     /** Writes data to a new file: mode 0600, temporary name then rename, never replacing a file unless overwrite. */
     writeNewFile(path: string, tempPath: string, data: Buffer, overwrite: boolean): Promise<void>
+
+    /**
+     * An age v1 payload key (STREAM: ChaCha20-Poly1305, 64 KiB chunks, 16-byte nonce prefix) from
+     * the 16-byte file key, for Sealer/Opener/openReader and encryptFile/decryptFile/verifyFile
+     * (not rekeyFile). Encryption draws a random nonce; `nonce` (16 bytes) fixes it instead, for
+     * byte-exact tests only (reusing a file key and nonce reuses AEAD nonces). Decryption reads
+     * the nonce from the payload. Throws FSEC_INVALID_ARGUMENT for other sizes.
+     */
+    agePayloadKey(fileKey: Buffer, nonce?: Buffer | null): PayloadKey
   }
 }
 

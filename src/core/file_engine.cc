@@ -310,7 +310,8 @@ struct OpenedPayload {
     for (uint64_t i = 0; i < count; ++i) {
       uint64_t k = first + i;
       if (!cipher.open(k, k + 1 == chunks, data + i * sealed, length_of(k), data + i * sealed)) {
-        fail(code::kPayloadTampered, "chunk " + std::to_string(k) + " does not authenticate: the file was modified");
+        // The final chunk was authenticated when the payload was opened: this one is not final.
+        fail_chunk(fd.get(), path, *scheme, body_offset, k);
       }
     }
     return plaintext;
@@ -347,12 +348,50 @@ OpenedPayload open_payload(const std::string& source, uint64_t payload_offset, s
     fail(code::kSourceChanged, source + " shrank while it was being read");
   }
   if (!p.scheme->make_cipher()->open(last, true, buf.data, len, buf.data)) {
-    fail(code::kPayloadTampered, "the final chunk does not authenticate: the file was modified");
+    fail_final_chunk(p.fd.get(), source, *p.scheme, p.body_offset, p.chunks, p.size);
   }
   return p;
 }
 
 }  // namespace
+
+void fail_final_chunk(int fd, const std::string& path, const PayloadScheme& scheme, uint64_t body_offset,
+                      uint64_t chunks, uint64_t plaintext_size) {
+  if (!scheme.final_chunk_is_short()) {
+    // The failed open wiped the caller's copy; read the chunks again (failure path only).
+    const size_t cs = scheme.chunk_size();
+    const size_t sealed = scheme.sealed_chunk_size();
+    const uint64_t last = chunks - 1;
+    std::unique_ptr<ChunkCipher> cipher = scheme.make_cipher();
+    SecureBuffer chunk(sealed);
+    auto read_chunk = [&](uint64_t k) {
+      return fs::pread_full(fd, chunk.data(), sealed, body_offset + k * sealed, path) == sealed;
+    };
+    if (plaintext_size - last * cs == cs && read_chunk(last) && chunk_opens_as(*cipher, last, false, chunk.data(), cs)) {
+      fail(code::kTruncated, "the payload ends after chunk " + std::to_string(last) +
+                                 ", which is not marked final: the file was truncated");
+    }
+    if (last > 0 && read_chunk(last - 1) && chunk_opens_as(*cipher, last - 1, true, chunk.data(), cs)) {
+      fail(code::kTrailingData, "data follows the final chunk (chunk " + std::to_string(last - 1) +
+                                    "): bytes were appended to the file");
+    }
+  }
+  fail(code::kPayloadTampered, "the final chunk does not authenticate: the file was modified");
+}
+
+void fail_chunk(int fd, const std::string& path, const PayloadScheme& scheme, uint64_t body_offset, uint64_t index) {
+  if (!scheme.final_chunk_is_short()) {
+    // The failed open wiped the caller's copy; read the chunk again (failure path only).
+    const size_t sealed = scheme.sealed_chunk_size();
+    SecureBuffer chunk(sealed);
+    if (fs::pread_full(fd, chunk.data(), sealed, body_offset + index * sealed, path) == sealed &&
+        chunk_opens_as(*scheme.make_cipher(), index, true, chunk.data(), scheme.chunk_size())) {
+      fail(code::kTrailingData, "data follows the final chunk (chunk " + std::to_string(index) +
+                                    "): bytes were appended to the file");
+    }
+  }
+  fail(code::kPayloadTampered, "chunk " + std::to_string(index) + " does not authenticate: the file was modified");
+}
 
 uint64_t checked_plaintext_size(const PayloadScheme& scheme, uint64_t payload_size,
                                 std::optional<uint64_t> expected_plaintext_size) {

@@ -106,4 +106,18 @@ Result verify_file(VerifyRequest& request, const Control& control);
 uint64_t checked_plaintext_size(const PayloadScheme& scheme, uint64_t payload_size,
                                 std::optional<uint64_t> expected_plaintext_size);
 
+// Throws the error for a final chunk that did not authenticate, read back from `fd`. For a
+// scheme whose final chunk may be full (age): FSEC_TRUNCATED when that chunk is full and opens as
+// a non-final chunk (the stream was cut at a chunk boundary), FSEC_TRAILING_DATA when the chunk
+// before it opens as the final one (data was appended after the real end). Otherwise, and for
+// Cobblestone always, FSEC_PAYLOAD_TAMPERED.
+[[noreturn]] void fail_final_chunk(int fd, const std::string& path, const PayloadScheme& scheme, uint64_t body_offset,
+                                   uint64_t chunks, uint64_t plaintext_size);
+
+// Throws the error for non-final chunk `index` that did not authenticate, read back from `fd`:
+// FSEC_TRAILING_DATA when, for a scheme whose final chunk may be full, it opens as the final
+// chunk (the payload really ends there: what follows was appended), else FSEC_PAYLOAD_TAMPERED.
+[[noreturn]] void fail_chunk(int fd, const std::string& path, const PayloadScheme& scheme, uint64_t body_offset,
+                             uint64_t index);
+
 }  // namespace filesec::engine

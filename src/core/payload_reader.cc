@@ -41,9 +41,11 @@ std::unique_ptr<PayloadReader> PayloadReader::open(const std::string& path, uint
   size_t len = static_cast<size_t>(r->plaintext_size_ - last * cs);
   SecureBuffer chunk(len + r->scheme_->tag_size());
   if (fs::pread_full(fd, chunk.data(), chunk.size(), r->body_offset_ + last * r->scheme_->sealed_chunk_size(), kWhat) !=
-          chunk.size() ||
-      !r->scheme_->make_cipher()->open(last, true, chunk.data(), len, chunk.data())) {
+      chunk.size()) {
     fail(code::kPayloadTampered, "the final chunk does not authenticate: the file was modified");
+  }
+  if (!r->scheme_->make_cipher()->open(last, true, chunk.data(), len, chunk.data())) {
+    engine::fail_final_chunk(fd, kWhat, *r->scheme_, r->body_offset_, r->chunks_, r->plaintext_size_);
   }
   return r;
 }
@@ -63,7 +65,8 @@ size_t PayloadReader::read(uint64_t position, size_t length, uint8_t* out) const
       fail(code::kTruncated, "the file became shorter while it was being read");
     }
     if (!cipher->open(k, k + 1 == chunks_, chunk.data(), len, chunk.data())) {
-      fail(code::kPayloadTampered, "chunk " + std::to_string(k) + " does not authenticate: the file was modified");
+      // The final chunk was authenticated at open: this one is not final.
+      engine::fail_chunk(fd_.get(), kWhat, *scheme_, body_offset_, k);
     }
     uint64_t from = std::max<uint64_t>(position, k * cs);
     uint64_t to = std::min<uint64_t>(end, k * cs + len);

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "secure_buffer.h"
+
 namespace filesec {
 
 class ChunkCipher {
@@ -52,5 +54,15 @@ class PayloadScheme {
   }
   size_t sealed_chunk_size() const { return chunk_size() + tag_size(); }
 };
+
+// Whether sealed chunk `index` at `in` (`size` plaintext bytes, then the tag) authenticates with
+// the final flag `is_final`; the plaintext goes to wiped scratch memory and `in` is untouched.
+// After a chunk failed with one flag, opening it with the other tells a stream cut or extended
+// at a chunk boundary from a modified one (age's reference reader does the same). Only for
+// schemes where a full chunk may be final: Cobblestone ignores the flag.
+inline bool chunk_opens_as(ChunkCipher& cipher, uint64_t index, bool is_final, const uint8_t* in, size_t size) {
+  SecureBuffer scratch(size);
+  return cipher.open(index, is_final, in, size, scratch.data());
+}
 
 }  // namespace filesec

@@ -88,6 +88,15 @@ void StreamOpener::fail_with(const char* code, const std::string& message) {
   throw *failure_;
 }
 
+void StreamOpener::fail_chunk(const uint8_t* sealed) {
+  // A non-final chunk that opens as the final one: data follows the real end (age).
+  if (!scheme_->final_chunk_is_short() && chunk_opens_as(*cipher_, index_, true, sealed, scheme_->chunk_size())) {
+    fail_with(code::kTrailingData,
+              "data follows the final chunk (chunk " + std::to_string(index_) + "): bytes were appended");
+  }
+  fail_with(code::kPayloadTampered, "chunk " + std::to_string(index_) + " does not authenticate: the file was modified");
+}
+
 void StreamOpener::check_failed() const {
   if (failure_) throw *failure_;
 }
@@ -111,9 +120,7 @@ size_t StreamOpener::open_ready(bool at_end, uint8_t* out) {
   if (!at_end) {
     bool ready = scheme_->final_chunk_is_short() ? pending_size_ == sealed : pending_size_ == sealed + 1;
     if (!ready) return 0;
-    if (!cipher_->open(index_, false, pending_.data(), cs, out)) {
-      fail_with(code::kPayloadTampered, "chunk " + std::to_string(index_) + " does not authenticate: the file was modified");
-    }
+    if (!cipher_->open(index_, false, pending_.data(), cs, out)) fail_chunk(pending_.data());
     ++index_;
     released_ += cs;
     // Keep a look-ahead byte, if any, at the front.
@@ -134,6 +141,11 @@ size_t StreamOpener::open_ready(bool at_end, uint8_t* out) {
     fail_with(code::kPayloadTampered, "an empty final chunk after other chunks is not allowed");
   }
   if (!cipher_->open(index_, true, pending_.data(), n, out)) {
+    // A full chunk that opens as non-final: the stream was cut at a chunk boundary (age).
+    if (!scheme_->final_chunk_is_short() && n == cs && chunk_opens_as(*cipher_, index_, false, pending_.data(), n)) {
+      fail_with(code::kTruncated, "the payload ends after chunk " + std::to_string(index_) +
+                                      ", which is not marked final: it was truncated");
+    }
     fail_with(code::kPayloadTampered, expected_payload_
                                           ? "the final chunk does not authenticate: the file was modified"
                                           : "the final chunk does not authenticate: the file was modified, "
@@ -188,8 +200,7 @@ size_t StreamOpener::update(ByteView input, uint8_t* out) {
     if (pending_size_ == 0 && (short_final ? left >= sealed : left > sealed)) {
       // Whole chunks are opened straight from the input into the output, without a copy.
       if (!cipher_->open(index_, false, input.data + offset, scheme_->chunk_size(), out + written)) {
-        fail_with(code::kPayloadTampered,
-                  "chunk " + std::to_string(index_) + " does not authenticate: the file was modified");
+        fail_chunk(input.data + offset);
       }
       ++index_;
       released_ += scheme_->chunk_size();

@@ -65,6 +65,8 @@ class StreamOpener {
 
  private:
   [[noreturn]] void fail_with(const char* code, const std::string& message);
+  // Throws for non-final chunk index_ (sealed at `sealed`, still intact) that did not authenticate.
+  [[noreturn]] void fail_chunk(const uint8_t* sealed);
   void check_failed() const;
   size_t open_ready(bool at_end, uint8_t* out);
 

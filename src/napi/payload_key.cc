@@ -1,5 +1,6 @@
 #include "payload_key.h"
 
+#include "age_stream.h"
 #include "cobblestone.h"
 #include "glue.h"
 #include "payload_reader.h"
@@ -162,19 +163,39 @@ Napi::Value OpenReader(const Napi::CallbackInfo& info) {
 }  // namespace
 
 std::unique_ptr<PayloadScheme> PayloadSecret::for_encryption() const {
-  return cobblestone::Scheme::for_encryption(input_key_, ByteView::of(context_));
+  switch (scheme_) {
+    case Scheme::kCobblestone256:
+      return cobblestone::Scheme::for_encryption(input_key_, ByteView::of(context_));
+    case Scheme::kAgeStream:
+      if (context_.empty()) return age_stream::Scheme::for_encryption(input_key_);
+      return age_stream::Scheme::with_nonce(input_key_, ByteView::of(context_));
+  }
+  fail(code::kInternal, "unknown payload scheme");
 }
 
 SchemeFactory PayloadSecret::for_decryption() const {
   // The factory may outlive this call (worker threads); it copies what it needs.
   auto key = std::make_shared<SecureBuffer>(input_key_.data(), input_key_.size());
-  std::vector<uint8_t> context = context_;
-  return [key, context](ByteView prefix) -> std::unique_ptr<PayloadScheme> {
-    return cobblestone::Scheme::for_decryption(*key, ByteView::of(context), prefix);
-  };
+  switch (scheme_) {
+    case Scheme::kCobblestone256: {
+      std::vector<uint8_t> context = context_;
+      return [key, context](ByteView prefix) -> std::unique_ptr<PayloadScheme> {
+        return cobblestone::Scheme::for_decryption(*key, ByteView::of(context), prefix);
+      };
+    }
+    case Scheme::kAgeStream:
+      // No commitment to check: the prefix is the payload nonce, and a wrong key shows up as
+      // chunks that do not authenticate.
+      return [key](ByteView prefix) -> std::unique_ptr<PayloadScheme> {
+        return age_stream::Scheme::with_nonce(*key, prefix);
+      };
+  }
+  fail(code::kInternal, "unknown payload scheme");
 }
 
-size_t PayloadSecret::prefix_size() const { return cobblestone::kPrefixSize; }
+size_t PayloadSecret::prefix_size() const {
+  return scheme_ == Scheme::kAgeStream ? age_stream::kNonceSize : cobblestone::kPrefixSize;
+}
 
 Napi::Function PayloadKeyObject::Define(Napi::Env env) {
   return DefineClass(env, "PayloadKey", {InstanceMethod<&PayloadKeyObject::Destroy>("destroy")});

@@ -14,9 +14,14 @@
 namespace filesec::napi {
 
 // The payload secret, shareable with worker threads.
+//
+// kCobblestone256 (.fsec): input key = the 32-byte Cobblestone input key, context = its context.
+// kAgeStream (age v1): input key = the 16-byte file key; context = empty (encryption draws a
+// random payload nonce), or a fixed 16-byte nonce for encryption, for tests that need a
+// byte-exact payload. Decryption always takes the nonce from the payload.
 class PayloadSecret {
  public:
-  enum class Scheme { kCobblestone256 };
+  enum class Scheme { kCobblestone256, kAgeStream };
   PayloadSecret(Scheme scheme, SecureBuffer input_key, std::vector<uint8_t> context)
       : scheme_(scheme), input_key_(std::move(input_key)), context_(std::move(context)) {}
 

@@ -2,6 +2,7 @@
 // go through the same native code paths the file formats use. Not part of the public API.
 #include <openssl/crypto.h>
 
+#include "age_stream.h"
 #include "cobblestone.h"
 #include "glue.h"
 #include "keys.h"
@@ -111,6 +112,21 @@ Napi::Value CobblestonePayloadKey(const Napi::CallbackInfo& info) {
   return PayloadKeyObject::New(info.Env(), secret);
 }
 
+// agePayloadKey(fileKey, nonce?): an age v1 payload key from a 16-byte file key. With a nonce
+// (16 bytes) encryption uses it instead of a random one, for byte-exact tests only.
+Napi::Value AgePayloadKey(const Napi::CallbackInfo& info) {
+  auto key = buffer_arg(info[0], "fileKey");
+  std::vector<uint8_t> nonce;
+  if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull()) nonce = copy_bytes(buffer_arg(info[1], "nonce"));
+  if (key.Length() != age_stream::kFileKeySize || (!nonce.empty() && nonce.size() != age_stream::kNonceSize)) {
+    Napi::Error e = Napi::Error::New(info.Env(), "an age file key and payload nonce are 16 bytes each");
+    e.Set("code", Napi::String::New(info.Env(), code::kInvalidArgument));
+    throw e;
+  }
+  auto secret = std::make_shared<PayloadSecret>(PayloadSecret::Scheme::kAgeStream, copy_secret(key), std::move(nonce));
+  return PayloadKeyObject::New(info.Env(), secret);
+}
+
 }  // namespace
 
 void init_primitives(Napi::Env env, Napi::Object exports) {
@@ -123,6 +139,7 @@ void init_primitives(Napi::Env env, Napi::Object exports) {
   p.Set("rsaOaepDecrypt", Napi::Function::New(env, RsaOaepDecrypt, "rsaOaepDecrypt"));
   p.Set("cobblestonePayloadKey", Napi::Function::New(env, CobblestonePayloadKey, "cobblestonePayloadKey"));
   exports.Set("primitives", p);
+  exports.Set("agePayloadKey", Napi::Function::New(env, AgePayloadKey, "agePayloadKey"));
 }
 
 }  // namespace filesec::napi
