@@ -295,10 +295,15 @@ std::vector<uint8_t> wrap_body(ByteView wrap_key, ByteView file_key) {
   return crypto::aead_seal(crypto::Aead::kChaCha20Poly1305, wrap_key, ByteView(kZeroNonce, 12), ByteView(), file_key);
 }
 
-// The ssh-ed25519 tweak: HKDF-SHA-256(ikm = SSH wire public key, salt = empty, info = label), used
-// as an X25519 scalar on the shared secret.
+// The ssh-ed25519 tweak: HKDF-SHA-256(ikm = empty, salt = SSH wire public key, info = label), used
+// as an X25519 scalar on the shared secret. (agessh calls hkdf.New(sha256, nil, sshKey.Marshal(),
+// label): the key is the *salt*, not the input keying material.)
 SecureBuffer tweak_shared(ByteView ssh_public, ByteView shared) {
-  SecureBuffer tweak = crypto::hkdf_sha256(ssh_public, ByteView(), text_view(kSshEd25519Info), 32);
+  // OpenSSL's HKDF refuses an empty key, so the extract step (PRK = HMAC-SHA-256(salt, ikm)) is
+  // done with HMAC and the expand step with HKDF in expand-only mode: the same RFC 5869 result.
+  SecureBuffer prk(32);
+  crypto::hmac_sha256(ssh_public, ByteView(), prk.data());
+  SecureBuffer tweak = crypto::hkdf_expand("SHA256", prk, text_view(kSshEd25519Info), 32);
   std::shared_ptr<keys::Key> tweak_key = keys::x25519_from_raw(tweak, true);
   SecureBuffer out;
   if (!crypto::x25519(tweak_key->pkey(), shared, &out)) bad_stanza("ssh-ed25519 tweak gives no shared secret");
