@@ -257,6 +257,58 @@ declare namespace binding {
      * the nonce from the payload. Throws FSEC_INVALID_ARGUMENT for other sizes.
      */
     agePayloadKey(fileKey: Buffer, nonce?: Buffer | null): PayloadKey
+
+    /** The age v1 header (age-encryption.org/v1): parse, open, seal, armor. */
+    age: AgeHeaderApi
+  }
+
+  /** The 16-byte file key of one age file, held in native memory. Made by age.open() / age.seal(). */
+  export interface AgeFileKey {
+    /** Drops this handle's reference to the key now instead of at garbage collection. */
+    destroy(): void
+  }
+
+  /** Key text (Buffer or string: age1…/AGE-SECRET-KEY-1… lines, ssh-rsa/ssh-ed25519 lines, OpenSSH or PEM private keys) or a native Key (X25519, RSA). */
+  export type AgeKeyInput = Buffer | string | Key
+
+  export interface AgeStanzaInfo {
+    /** The first stanza argument (X25519, scrypt, ssh-rsa, ssh-ed25519, or any other type). */
+    type: string
+    /** The arguments after the type. */
+    args: string[]
+    bodySize: number
+  }
+
+  export interface AgeHeaderInfo {
+    armored: boolean
+    /** Bytes of the header in the binary (de-armored) file, through the MAC line's LF. */
+    headerSize: number
+    /** Bytes the header MAC covers (through `---`). */
+    macInputSize: number
+    stanzas: AgeStanzaInfo[]
+  }
+
+  export interface AgeHeaderApi {
+    /**
+     * Parses the header strictly (FSEC_HEADER_INVALID, FSEC_UNSUPPORTED_VERSION; armor errors are
+     * FSEC_HEADER_INVALID with an "age armor:" message). Armored input is de-armored first (whole
+     * file needed). With wholeFile, fewer than 16 bytes after the header is a header error.
+     */
+    parseHeader(bytes: Buffer, wholeFile?: boolean): AgeHeaderInfo
+    /**
+     * Unwraps the file key with the identities (in order) and/or the passphrase, and checks the
+     * header MAC. Rejects with FSEC_HEADER_INVALID (malformed stanza for a given identity, scrypt
+     * not alone, work factor above maxWorkFactor), FSEC_NO_MATCHING_RECIPIENT, FSEC_WRONG_PASSPHRASE,
+     * FSEC_HEADER_TAMPERED (MAC), or FSEC_KEY_* for unusable identities.
+     */
+    open(bytes: Buffer, identities: AgeKeyInput[], passphrase: Buffer | null, maxWorkFactor: number): Promise<AgeFileKey>
+    /** A new header: a fresh file key wrapped for each recipient, or for the passphrase alone (scrypt). */
+    seal(recipients: AgeKeyInput[], passphrase: Buffer | null, workFactor: number): Promise<{ header: Buffer; fileKey: AgeFileKey }>
+    /** Strict PEM armor ("AGE ENCRYPTED FILE", 64 columns, padded base64). */
+    armor(binary: Buffer): string
+    dearmor(armored: Buffer): Buffer
+    /** TEST ONLY: the file key bytes (CCTV `file key:` checks, test payloads). Never used by lib/. */
+    testOnlyFileKeyBytes(fileKey: AgeFileKey): Buffer
   }
 }
 

@@ -34,6 +34,7 @@ struct AddonData {
   // Jobs (progress_job.h) still running; stopped and joined when the environment shuts down (worker
   // termination, process exit) so no thread calls into a dead environment.
   std::set<BackgroundWork*> running_jobs;
+  Napi::FunctionReference age_file_key_constructor;
 };
 
 AddonData& addon_data(Napi::Env env);
@@ -131,5 +132,6 @@ void init_primitives(Napi::Env env, Napi::Object exports);
 void init_destroy(Napi::Env env, Napi::Object exports);
 void init_rotation(Napi::Env env, Napi::Object exports);
 void init_signing(Napi::Env env, Napi::Object exports);  // after init_primitives
+void init_age(Napi::Env env, Napi::Object exports);
 
 }  // namespace filesec::napi
