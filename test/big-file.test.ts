@@ -20,12 +20,17 @@ async function sha256(path: string): Promise<string> {
   return h.digest('hex')
 }
 
-/** Runs one API call in a fresh node process and returns its peak RSS in MiB. */
+/**
+ * Runs one API call in a fresh node process and returns its peak RSS in MiB. The peak is the
+ * child's own VmHWM: getrusage's maxRSS would also count the test runner's RSS at fork time
+ * (Linux carries that high-water mark across exec), so a large runner would look like a leak.
+ */
 function inChild(code: string): number {
   const script = `
     require('tsx/cjs')
     const f = require(${JSON.stringify(join(root, 'lib'))})
-    ;(async () => { ${code} ; console.log(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS })) })()
+    const peakKiB = () => Number(/^VmHWM:\\s+(\\d+) kB/m.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])
+    ;(async () => { ${code} ; console.log(JSON.stringify({ maxRssKiB: peakKiB() })) })()
       .catch((e) => { console.error(e); process.exit(1) })`
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: root })
   assert.equal(r.status, 0, r.stderr)
