@@ -307,6 +307,12 @@ declare namespace binding {
     /** Strict PEM armor ("AGE ENCRYPTED FILE", 64 columns, padded base64). */
     armor(binary: Buffer): string
     dearmor(armored: Buffer): Buffer
+    /**
+     * The age STREAM payload key for this file key (for encryptFile/decryptFile/verifyFile, Sealer,
+     * Opener, openReader), made in native memory so the file key never reaches JS. Encryption draws
+     * a fresh random payload nonce; decryption reads it from the payload.
+     */
+    payloadKey(fileKey: AgeFileKey): PayloadKey
     /** TEST ONLY: the file key bytes (CCTV `file key:` checks, test payloads). Never used by lib/. */
     testOnlyFileKeyBytes(fileKey: AgeFileKey): Buffer
   }

@@ -9,6 +9,7 @@
 #include "age_stanzas.h"
 #include "glue.h"
 #include "key_object.h"
+#include "payload_key.h"
 
 namespace filesec::napi {
 
@@ -211,6 +212,17 @@ Napi::Value TestOnlyFileKeyBytes(const Napi::CallbackInfo& info) {
   return to_buffer(info.Env(), secret->key.data(), secret->key.size());
 }
 
+// payloadKey(fileKey) → PayloadKey: the STREAM payload key for this file key, made here so the
+// file key never reaches JS (the codec hands the handle to encryptFile/decryptFile/verifyFile).
+// No nonce is fixed: encryption draws a fresh random nonce, decryption reads it from the payload.
+Napi::Value PayloadKey(const Napi::CallbackInfo& info) {
+  auto secret = AgeFileKeyObject::From(info[0], "fileKey");
+  auto payload = std::make_shared<PayloadSecret>(PayloadSecret::Scheme::kAgeStream,
+                                                 SecureBuffer(secret->key.data(), secret->key.size()),
+                                                 std::vector<uint8_t>());
+  return PayloadKeyObject::New(info.Env(), payload);
+}
+
 }  // namespace
 
 void init_age(Napi::Env env, Napi::Object exports) {
@@ -220,6 +232,7 @@ void init_age(Napi::Env env, Napi::Object exports) {
   age.Set("seal", Napi::Function::New(env, Seal, "seal"));
   age.Set("armor", Napi::Function::New(env, Armor, "armor"));
   age.Set("dearmor", Napi::Function::New(env, Dearmor, "dearmor"));
+  age.Set("payloadKey", Napi::Function::New(env, PayloadKey, "payloadKey"));
   age.Set("testOnlyFileKeyBytes", Napi::Function::New(env, TestOnlyFileKeyBytes, "testOnlyFileKeyBytes"));
   addon_data(env).age_file_key_constructor = Napi::Persistent(AgeFileKeyObject::Define(env));
   exports.Set("age", age);
