@@ -178,7 +178,7 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
   return result
 }
 
-function checkKeepOptions(o: EncryptOptions): boolean {
+export function checkKeepOptions(o: EncryptOptions): boolean {
   if (o.keep !== undefined && typeof o.keep !== 'boolean') throw new ArgumentError('keep must be a boolean')
   const keep = o.keep === true
   if (o.destroyPasses !== undefined) {
@@ -193,7 +193,7 @@ function checkKeepOptions(o: EncryptOptions): boolean {
 }
 
 /** Refuses, before any work, a plaintext that destroy would refuse afterwards. */
-async function checkDestroyable(source: string): Promise<void> {
+export async function checkDestroyable(source: string): Promise<void> {
   const st = await lstat(source).catch((e: unknown) => {
     throw fromFs(e, source)
   })
@@ -205,7 +205,7 @@ async function checkDestroyable(source: string): Promise<void> {
   }
 }
 
-function hardlinkWarning(source: string, others: number, keep: boolean): string {
+export function hardlinkWarning(source: string, others: number, keep: boolean): string {
   const names = `${others} other hard link${others === 1 ? '' : 's'}`
   return keep
     ? `${source} has ${names}: the plaintext stays readable under ${others === 1 ? 'that name' : 'those names'} too`
@@ -213,7 +213,7 @@ function hardlinkWarning(source: string, others: number, keep: boolean): string 
 }
 
 /** Destroys the plaintext after a verified encryption; a failure says what is left where. */
-async function destroyPlaintext(
+export async function destroyPlaintext(
   source: string,
   output: string,
   options: EncryptOptions,
@@ -238,7 +238,7 @@ async function destroyPlaintext(
 }
 
 /** Maps each step's own progress onto one total for the whole operation. */
-class PhasedProgress {
+export class PhasedProgress {
   private offset = 0
 
   constructor(

@@ -8,10 +8,12 @@ import type { EncryptOptions, EncryptResult } from '../encrypt'
 import { ArgumentError } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
 import type { RotateOptions, RotateResult } from '../rotate'
+import { ageCodec } from './age-codec'
 import { fsecCodec } from './fsec-codec'
 import { codecNamed, codecOfFile, registerBuiltInCodec } from './registry'
 
 registerBuiltInCodec(fsecCodec)
+registerBuiltInCodec(ageCodec)
 
 export const DEFAULT_CODEC = 'fsec'
 
