@@ -1,6 +1,7 @@
 // encryptFile: a file to a .fsec file, entirely in the native engine off the main thread. By
 // default the plaintext is then destroyed, but only after the encrypted file has been written,
 // synced and read back with every chunk authenticated (pyFileSec's safe default, done safely).
+import type { Stats } from 'node:fs'
 import { lstat, rm } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
@@ -10,7 +11,7 @@ import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { runJob } from './jobs'
 import { type KeyInput, loadKeys } from './keys'
 import { encodeMetadata, type MetadataOptions, metadataForFile, validateMetadataOptions } from './metadata'
-import { native } from './native'
+import { native, type PayloadKey } from './native'
 import { checkPadOption, type PadOption, paddingFor } from './padding'
 import {
   checkKnownOptions,
@@ -122,6 +123,33 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
   const padding = paddingFor(st.size, options.pad)
   const metadata = encodeMetadata({ ...metadataForFile(source, st, options), size: st.size + padding, padding })
   const { header, payloadKey } = await sealHeader(options, metadata)
+  return writeEncryptedFile({ source, st, output, header, payloadKey, padding, keep, options }, () =>
+    recipientsOf(parseHeader(header)),
+  )
+}
+
+/** What writeEncryptedFile needs: a sealed header and its payload key, for one input file. */
+export interface EncryptionJob {
+  source: string
+  st: Stats
+  output: string
+  header: Buffer
+  /** Destroyed here, whatever happens. */
+  payloadKey: PayloadKey
+  /** Zero bytes appended to the plaintext inside the encryption (0 for codecs without padding). */
+  padding: number
+  keep: boolean
+  options: EncryptOptions
+}
+
+/**
+ * The part of encryption every codec shares: the native file job (header, then the payload),
+ * then, unless `keep`, reading the payload back to authenticate every chunk and destroying the
+ * plaintext; one progress scale over the three steps. An output that fails verification (or is
+ * cancelled before it is verified) is removed and the plaintext stays.
+ */
+export async function writeEncryptedFile(job: EncryptionJob, recipients: () => RecipientInfo[]): Promise<EncryptResult> {
+  const { source, st, output, header, payloadKey, padding, keep, options } = job
   const destroyBytes = keep ? 0 : st.size * patternsFor(options.destroyPasses).length
   const progress = new PhasedProgress(options.onProgress, st.size + padding + (keep ? 0 : st.size) + destroyBytes)
   let encrypted
@@ -145,8 +173,6 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
         ),
       { ...options, onProgress: progress.phase('encrypt', st.size + padding) },
     )
-    // Before the plaintext goes, read the ciphertext back from disk and authenticate every chunk.
-    // If that fails (or is cancelled), the unverified output goes and the plaintext stays.
     if (!keep) {
       try {
         await verifyPayload(output, payloadKey, header.length, st.size + padding, {
@@ -166,7 +192,7 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
     output,
     plaintextBytes: encrypted.plaintextBytes - padding,
     encryptedBytes: encrypted.fileBytes,
-    recipients: recipientsOf(parseHeader(header)),
+    recipients: recipients(),
     plaintext: 'kept',
     warnings: [],
   }
@@ -205,7 +231,7 @@ export async function checkDestroyable(source: string): Promise<void> {
   }
 }
 
-export function hardlinkWarning(source: string, others: number, keep: boolean): string {
+function hardlinkWarning(source: string, others: number, keep: boolean): string {
   const names = `${others} other hard link${others === 1 ? '' : 's'}`
   return keep
     ? `${source} has ${names}: the plaintext stays readable under ${others === 1 ? 'that name' : 'those names'} too`
@@ -213,7 +239,7 @@ export function hardlinkWarning(source: string, others: number, keep: boolean): 
 }
 
 /** Destroys the plaintext after a verified encryption; a failure says what is left where. */
-export async function destroyPlaintext(
+async function destroyPlaintext(
   source: string,
   output: string,
   options: EncryptOptions,
@@ -238,7 +264,7 @@ export async function destroyPlaintext(
 }
 
 /** Maps each step's own progress onto one total for the whole operation. */
-export class PhasedProgress {
+class PhasedProgress {
   private offset = 0
 
   constructor(

@@ -13,15 +13,12 @@ import {
   checkDestroyable,
   checkKeepOptions,
   checkRecipientOptions,
-  destroyPlaintext,
   type EncryptOptions,
   type EncryptResult,
-  hardlinkWarning,
-  PhasedProgress,
+  writeEncryptedFile,
 } from '../encrypt'
 import { ArgumentError, fromFs, nativeCall, nativeSync } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
-import { patternsFor } from '../destroy'
 import { runJob } from '../jobs'
 import { Key, type KeyInput } from '../keys'
 import type { FileMetadata } from '../metadata'
@@ -29,7 +26,6 @@ import { native, type PayloadKey } from '../native'
 import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, defaultThreads, MAX_WORK_FACTOR } from '../options'
 import { withPassphrase } from '../passphrase'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
-import { verifyPayload } from '../verify'
 import type { Codec } from './codec'
 
 export const AGE_EXTENSION = '.age'
@@ -281,59 +277,9 @@ export async function encryptAgeFile(input: string, options: EncryptOptions): Pr
   } finally {
     sealed.fileKey.destroy()
   }
-  const destroyBytes = keep ? 0 : st.size * patternsFor(options.destroyPasses).length
-  const progress = new PhasedProgress(options.onProgress, st.size + (keep ? 0 : st.size) + destroyBytes)
-  let encrypted
-  try {
-    encrypted = await runJob(
-      (onProgress) =>
-        native.encryptFile(
-          payloadKey,
-          header,
-          {
-            source,
-            expectedSize: st.size,
-            output,
-            tempPath: tempPathFor(output),
-            overwrite: options.overwrite === true,
-            durable: options.durable !== false,
-            threads: options.threads ?? defaultThreads(),
-          },
-          onProgress,
-        ),
-      { ...options, onProgress: progress.phase('encrypt', st.size) },
-    )
-    // As for .fsec: read the written payload back and authenticate every chunk before the
-    // plaintext is destroyed; an unverified output goes and the plaintext stays.
-    if (!keep) {
-      try {
-        await verifyPayload(output, payloadKey, header.length, st.size, {
-          ...options,
-          onProgress: progress.phase('verify', st.size),
-        })
-      } catch (e) {
-        await rm(output, { force: true })
-        throw e
-      }
-    }
-  } finally {
-    payloadKey.destroy()
-  }
-  const result: EncryptResult = {
-    input: source,
-    output,
-    plaintextBytes: encrypted.plaintextBytes,
-    encryptedBytes: encrypted.fileBytes,
-    recipients: recipientsOfAge(native.age.parseHeader(header)),
-    plaintext: 'kept',
-    warnings: [],
-  }
-  if (st.nlink > 1) result.warnings.push(hardlinkWarning(source, st.nlink - 1, keep))
-  if (keep) return result
-  result.destroyReport = await destroyPlaintext(source, output, options, progress.phase('destroy', destroyBytes))
-  result.plaintext = 'destroyed'
-  result.warnings.push(...result.destroyReport.warnings)
-  return result
+  return writeEncryptedFile({ source, st, output, header, payloadKey, padding: 0, keep, options }, () =>
+    recipientsOfAge(native.age.parseHeader(header)),
+  )
 }
 
 export async function inspectAgeFile(file: string, options?: InspectOptions): Promise<InspectWithMetadataResult> {
