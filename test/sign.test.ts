@@ -86,6 +86,16 @@ describe('signatures: sign and verify files', function () {
   })
 
   describe('Ed25519 keys', () => {
+    it('the public key comment writes the key id as minisign does, without leading zeros', async () => {
+      // One key id in 16 starts with a 0 digit: draw keys until one does.
+      let pair = await generateKeyPair('ed25519')
+      for (let i = 0; i < 400 && !pair.publicKey.keyId!.startsWith('0'); i++) pair = await generateKeyPair('ed25519')
+      const id = pair.publicKey.keyId!
+      assert.match(id, /^0[0-9A-F]{15}$/)
+      const comment = pair.publicKey.publicText.split('\n')[0]
+      assert.equal(comment, `untrusted comment: minisign public key ${id.replace(/^0+/, '')}`)
+    })
+
     it('generateKeyPair(ed25519): the public text is a minisign public key file; the key id is the first 8 fingerprint bytes', async () => {
       const pub = ed.publicKey
       assert.equal(pub.kind, 'ed25519')
@@ -96,7 +106,7 @@ describe('signatures: sign and verify files', function () {
       assert.equal(pub.keyId, Buffer.from(idBytes).reverse().toString('hex').toUpperCase())
       assert.equal(ed.privateKey.keyId, pub.keyId)
       const [comment, line, end] = pub.publicText.split('\n')
-      assert.equal(comment, `untrusted comment: minisign public key ${pub.keyId}`)
+      assert.equal(comment, `untrusted comment: minisign public key ${pub.keyId!.replace(/^0+(?=.)/, '')}`)
       assert.equal(end, '')
       const blob = Buffer.from(line!, 'base64')
       assert.equal(blob.length, 42)

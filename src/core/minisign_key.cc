@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "encoding.h"
@@ -99,7 +100,11 @@ std::string public_key_text(const keys::KeyId& id, ByteView raw_public) {
   std::vector<uint8_t> blob = {'E', 'd'};
   blob.insert(blob.end(), id.begin(), id.end());
   blob.insert(blob.end(), raw_public.data, raw_public.data + raw_public.size);
-  return std::string(kCommentPrefix) + "minisign public key " + key_id_text(id) + "\n" +
+  // minisign prints the id in the comment as %" PRIX64 ", without leading zeros: write it the same
+  // way so that a public key file made from a minisign key matches minisign's byte for byte.
+  std::string id_text = key_id_text(id);
+  id_text.erase(0, std::min(id_text.find_first_not_of('0'), id_text.size() - 1));
+  return std::string(kCommentPrefix) + "minisign public key " + id_text + "\n" +
          encoding::base64_encode(ByteView::of(blob), true) + "\n";
 }
 
