@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { inflateSync } from 'node:zlib'
 
 import { ArgumentError, decryptFile, encryptFile, inspect, listCodecs } from '../lib'
 import { ageCodec } from '../lib/codecs/age-codec'
+import { readAgeVector } from './age-vectors'
 import { describeWithVectors, randomFile, scratchDir } from './helpers'
 
 function have(cmd: string): boolean {
@@ -168,28 +168,6 @@ const toolsMissing = ['age', 'age-keygen', 'ssh-keygen'].filter((t) => !have(t))
 
 // --- the C2SP CCTV kit through decryptFile ---------------------------------------------------------
 
-interface Vector {
-  expect: string
-  payload?: string
-  identities: string[]
-  passphrases: string[]
-  body: Buffer
-}
-
-function readVector(dir: string, name: string): Vector {
-  const raw = readFileSync(join(dir, name))
-  const sep = raw.indexOf('\n\n')
-  const fields: [string, string][] = raw
-    .subarray(0, sep)
-    .toString('utf8')
-    .split('\n')
-    .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)])
-  const all = (k: string) => fields.filter(([key]) => key === k).map(([, v]) => v)
-  let body = raw.subarray(sep + 2)
-  if (all('compressed')[0] === 'zlib') body = inflateSync(body)
-  return { expect: all('expect')[0], payload: all('payload')[0], identities: all('identity'), passphrases: all('passphrase'), body }
-}
-
 // Each failure class of the kit and the typed error codes filesec gives for it.
 const FAILURE_CODES: Record<string, string[]> = {
   'header failure': ['FSEC_HEADER_INVALID', 'FSEC_UNSUPPORTED_VERSION'],
@@ -210,7 +188,7 @@ describeWithVectors('age codec: C2SP CCTV age vectors through decryptFile', 'age
     .filter((n) => n !== 'README.md')
     .sort()
   for (const name of names) {
-    const v = readVector(dir, name)
+    const v = readAgeVector(dir, name)
     if (name.startsWith('hybrid') || v.identities.some((i) => i.startsWith('AGE-SECRET-KEY-PQ-1'))) {
       it(`${name}: SKIPPED (needs ML-KEM-768 / mlkem768x25519, not in OpenSSL 3.0)`, function () {
         this.skip()

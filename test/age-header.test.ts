@@ -7,49 +7,17 @@ import { spawnSync } from 'node:child_process'
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { inflateSync } from 'node:zlib'
 
 import { native } from '../lib/native'
+import { type AgeVector, readAgeVector } from './age-vectors'
 import { describeWithVectors, scratchDir } from './helpers'
 
 const age = native.age
 
 // --- CCTV vectors -------------------------------------------------------------------------------
 
-interface Vector {
-  name: string
-  expect: string
-  fileKey?: string
-  identities: string[]
-  passphrases: string[]
-  armored: boolean
-  body: Buffer
-}
-
-function readVector(dir: string, name: string): Vector {
-  const raw = readFileSync(join(dir, name))
-  const sep = raw.indexOf('\n\n')
-  const fields: [string, string][] = raw
-    .subarray(0, sep)
-    .toString('utf8')
-    .split('\n')
-    .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)])
-  const all = (k: string) => fields.filter(([key]) => key === k).map(([, v]) => v)
-  let body = raw.subarray(sep + 2)
-  if (all('compressed')[0] === 'zlib') body = inflateSync(body)
-  return {
-    name,
-    expect: all('expect')[0],
-    fileKey: all('file key')[0],
-    identities: all('identity'),
-    passphrases: all('passphrase'),
-    armored: all('armored')[0] === 'yes',
-    body,
-  }
-}
-
 /** The kit's outcome class for what filesec did with the header. */
-async function headerOutcome(v: Vector): Promise<{ outcome: string; detail: string }> {
+async function headerOutcome(v: AgeVector): Promise<{ outcome: string; detail: string }> {
   let binary = v.body
   if (v.armored) {
     try {
@@ -90,7 +58,7 @@ describeWithVectors('age header: C2SP CCTV age vectors (header-level expectation
     .sort()
   it('the kit is complete (143 vectors)', () => assert.equal(names.length, 143))
   for (const name of names) {
-    const v = readVector(dir, name)
+    const v = readAgeVector(dir, name)
     const needsPq = name.startsWith('hybrid') || v.identities.some((i) => i.startsWith('AGE-SECRET-KEY-PQ-1'))
     if (needsPq) {
       it(`${name}: SKIPPED (needs ML-KEM-768 / mlkem768x25519, not in OpenSSL 3.0)`, function () {
