@@ -87,9 +87,16 @@ export function parseHeader(header: Buffer): FsecHeaderInfo {
 }
 
 export interface RecipientInfo {
-  type: 'rsa-oaep-sha256' | 'x25519' | 'scrypt' | 'unknown'
-  /** Recipient key fingerprint (SHA-256 of its SubjectPublicKeyInfo), for key recipients. */
+  type: 'rsa-oaep-sha256' | 'x25519' | 'scrypt' | 'ssh-rsa' | 'ssh-ed25519' | 'unknown'
+  /** Recipient key fingerprint (SHA-256 of its SubjectPublicKeyInfo), for .fsec key recipients. */
   fingerprint?: string
+  /**
+   * age ssh-rsa / ssh-ed25519 stanzas: the key tag the stanza carries (base64 of the first 4 bytes
+   * of SHA-256 over the SSH public key), which tells which SSH key can open it.
+   */
+  sshKeyTag?: string
+  /** For type 'unknown': the stanza type as the file names it (an age plugin, mlkem768x25519, …). */
+  stanzaType?: string
   /** RSA modulus size, for RSA recipients. */
   rsaBits?: number
   /** scrypt work factor (log2 N), for a passphrase. */

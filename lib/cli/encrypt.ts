@@ -33,7 +33,8 @@ export function describeRecipient(r: RecipientInfo): string {
   if (r.type === 'scrypt') return `passphrase (scrypt, work factor ${r.workFactor ?? '?'})`
   if (r.type === 'rsa-oaep-sha256') return `RSA-${r.rsaBits ?? '?'} ${r.fingerprint ?? ''}`.trimEnd()
   if (r.type === 'x25519') return `X25519 ${r.fingerprint ?? ''}`.trimEnd()
-  return 'unknown recipient type'
+  if (r.type === 'ssh-rsa' || r.type === 'ssh-ed25519') return `${r.type} (key tag ${r.sshKeyTag ?? '?'})`
+  return `unknown recipient type${r.stanzaType !== undefined ? ` '${r.stanzaType}'` : ''}`
 }
 
 /** --pad padme | N: Padmé, or a multiple of N bytes. */

@@ -20,11 +20,11 @@ import {
 import { ArgumentError, fromFs, nativeCall, nativeSync } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
 import { runJob } from '../jobs'
-import { Key, type KeyInput } from '../keys'
+import { Key, type KeyInput, loadIdentities } from '../keys'
 import type { FileMetadata } from '../metadata'
-import { native, type PayloadKey } from '../native'
+import { native, type NativeKey, type PayloadKey } from '../native'
 import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, defaultThreads, MAX_WORK_FACTOR } from '../options'
-import { withPassphrase } from '../passphrase'
+import { type PassphraseSource, withPassphrase } from '../passphrase'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
 import type { Codec } from './codec'
 
@@ -47,10 +47,10 @@ const ENCRYPT_OPTIONS = [
   'signal', 'onProgress', 'threads', 'durable',
 ] as const
 const DECRYPT_OPTIONS = [
-  'identity', 'passphrase', 'maxWorkFactor', 'output', 'overwrite', 'allowUnsafeOutput',
+  'identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor', 'output', 'overwrite', 'allowUnsafeOutput',
   'signal', 'onProgress', 'threads', 'durable',
 ] as const
-const INSPECT_OPTIONS = ['identity', 'passphrase', 'maxWorkFactor'] as const
+const INSPECT_OPTIONS = ['identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor'] as const
 
 function startsWith(head: Buffer, magic: Buffer): boolean {
   return head.length >= magic.length && head.subarray(0, magic.length).equals(magic)
@@ -65,20 +65,36 @@ function isArmorStart(head: Buffer): boolean {
 
 // Key text the native age parser takes directly; any other string is a path to a key file.
 const KEY_TEXT = /^\s*(age1|AGE-SECRET-KEY-|ssh-|-----BEGIN |#)/
+// Identity files protected by a passphrase that filesec's key loader opens: an age-encrypted
+// identity file (binary or armored, as age reads them) or an encrypted PEM private key.
+const PROTECTED_KEY = /^\s*(age-encryption\.org\/|-----BEGIN AGE ENCRYPTED FILE-----|-----BEGIN ENCRYPTED PRIVATE KEY-----|-----BEGIN [A-Z ]+-----\r?\nProc-Type: 4,ENCRYPTED)/
 
-/** Turns filesec key inputs into what native.age.open/seal accept (key text or a native Key). */
-async function ageKeys(input: KeyInput | KeyInput[]): Promise<AgeKeyInput[]> {
+/**
+ * Turns filesec key inputs into what native.age.open/seal accept (key text or a native Key). With
+ * `passphrase`, protected identity files are opened with it by filesec's key loader; without it the
+ * native parser rejects them with FSEC_KEY_PASSPHRASE_REQUIRED (the CLI then asks for it).
+ */
+async function ageKeys(input: KeyInput | KeyInput[], passphrase?: PassphraseSource): Promise<AgeKeyInput[]> {
   const list = Array.isArray(input) ? input : [input]
-  return Promise.all(
-    list.map(async (k): Promise<AgeKeyInput> => {
-      if (k instanceof Key) return k.native
-      if (Buffer.isBuffer(k)) return k
-      if (typeof k === 'string') return KEY_TEXT.test(k) || k.includes('\n') ? k : readKeyFile(k)
-      if (k !== null && typeof k === 'object' && 'text' in k && typeof k.text === 'string') return k.text
-      if (k !== null && typeof k === 'object' && 'path' in k && typeof k.path === 'string') return readKeyFile(k.path)
-      throw new ArgumentError('a key must be a Key, key text, a Buffer, a path, { path } or { text }')
-    }),
-  )
+  const out: AgeKeyInput[] = []
+  for (const k of list) {
+    const key = await ageKeyInput(k)
+    if (passphrase !== undefined && Buffer.isBuffer(key) && PROTECTED_KEY.test(key.subarray(0, 256).toString('latin1'))) {
+      out.push(...(await loadIdentities(key, { passphrase })).map((id) => id.native))
+    } else {
+      out.push(key)
+    }
+  }
+  return out
+}
+
+async function ageKeyInput(k: KeyInput): Promise<Buffer | NativeKey> {
+  if (k instanceof Key) return k.native
+  if (Buffer.isBuffer(k)) return k
+  if (typeof k === 'string') return KEY_TEXT.test(k) || k.includes('\n') ? Buffer.from(k) : readKeyFile(k)
+  if (k !== null && typeof k === 'object' && 'text' in k && typeof k.text === 'string') return Buffer.from(k.text)
+  if (k !== null && typeof k === 'object' && 'path' in k && typeof k.path === 'string') return readKeyFile(k.path)
+  throw new ArgumentError('a key must be a Key, key text, a Buffer, a path, { path } or { text }')
 }
 
 async function readKeyFile(path: string): Promise<Buffer> {
@@ -95,12 +111,13 @@ function plaintextSizeOf(payloadBytes: number): number {
 }
 
 function recipientsOfAge(info: AgeHeaderInfo): RecipientInfo[] {
-  // RecipientInfo names .fsec's types; age's X25519 and scrypt are the same constructions,
-  // the others (ssh-rsa, ssh-ed25519, plugins) are reported as 'unknown' for now.
+  // An X25519 stanza holds only an ephemeral share: nothing in it names the recipient. The ssh
+  // stanzas carry a 4-byte key tag as their first argument.
   return info.stanzas.map((s): RecipientInfo => {
     if (s.type === 'X25519') return { type: 'x25519' }
     if (s.type === 'scrypt') return { type: 'scrypt', workFactor: Number(s.args[1]) }
-    return { type: 'unknown' }
+    if (s.type === 'ssh-rsa' || s.type === 'ssh-ed25519') return { type: s.type, sshKeyTag: s.args[0]! }
+    return { type: 'unknown', stanzaType: s.type }
   })
 }
 
@@ -178,9 +195,6 @@ async function readAgeFile(path: string, tempNear: string | null): Promise<AgeFi
 
 /** Unwraps the file key with the caller's identities or passphrase; returns the payload key. */
 async function openAgeHeader(header: Buffer, o: DecryptOptions | InspectOptions): Promise<PayloadKey> {
-  if (o.identityPassphrase !== undefined) {
-    throw new ArgumentError('identityPassphrase is not supported for age files yet: use an unencrypted identity file')
-  }
   const maxWorkFactor = o.maxWorkFactor ?? MAX_WORK_FACTOR
   let fileKey: AgeFileKey
   if (o.passphrase !== undefined) {
@@ -188,7 +202,7 @@ async function openAgeHeader(header: Buffer, o: DecryptOptions | InspectOptions)
       nativeCall(native.age.open(header, [], pass, maxWorkFactor)),
     )
   } else {
-    const ids = await ageKeys(o.identity!)
+    const ids = await ageKeys(o.identity!, o.identityPassphrase)
     fileKey = await nativeCall(native.age.open(header, ids, null, maxWorkFactor))
   }
   try {
