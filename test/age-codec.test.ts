@@ -132,6 +132,21 @@ const toolsMissing = ['age', 'age-keygen', 'ssh-keygen'].filter((t) => !have(t))
       assert.ok(readFileSync(f('p-cli.out')).equals(readFileSync(f('p-65536'))))
     })
 
+    it('an identity file with several keys, comments and blank lines (as age-keygen writes and age reads)', async () => {
+      const data = randomFile(f('multi'), 1000)
+      run('age-keygen', ['-o', f('other1.key')])
+      run('age-keygen', ['-o', f('other2.key')])
+      // The matching key is the last of three; age tries each.
+      const text = [readFileSync(f('other1.key'), 'utf8'), '', readFileSync(f('other2.key'), 'utf8'), '\n# mine:', readFileSync(f('x.key'), 'utf8')].join('\n')
+      writeFileSync(f('multi.keys'), text)
+      const enc = await encryptFile(f('multi'), { codec: 'age', to: kinds[0].to(), keep: true })
+      await decryptFile(enc.output, { identity: f('multi.keys'), output: f('multi.out') })
+      assert.ok(readFileSync(f('multi.out')).equals(data))
+      assert.ok(run('age', ['-d', '-i', f('multi.keys'), enc.output]).equals(data))
+      writeFileSync(f('others.keys'), readFileSync(f('other1.key'), 'utf8') + readFileSync(f('other2.key'), 'utf8'))
+      await assert.rejects(decryptFile(enc.output, { identity: f('others.keys'), output: f('multi.no') }), { code: 'FSEC_NO_MATCHING_RECIPIENT' })
+    })
+
     it('passphrase-protected identity files: age-encrypted ones (age -p, binary and armored; filesec-written) open with identityPassphrase', async function () {
       if (!have('script')) this.skip()
       const data = randomFile(f('pi'), 70_000)
