@@ -67,7 +67,12 @@ export interface RotateResult {
    * payload re-encrypted (rekey).
    */
   commit: 'in-place' | 'copy' | 'rewrite'
-  /** Who could open the file before and after: key fingerprints, or 'passphrase'. */
+  /**
+   * Who could open the file before and after: key fingerprints, or 'passphrase'. For age files,
+   * one label per stanza: 'passphrase', 'ssh-ed25519:<tag>' / 'ssh-rsa:<tag>' (the stanza's key
+   * tag), 'X25519:<share>' (X25519 stanzas name no key; the ephemeral share tells them apart),
+   * or the type of another stanza.
+   */
   from: string[]
   to: string[]
   /** The new header's recipients, as inspect() lists them. */

@@ -7,7 +7,7 @@ import { open, readFile, rm, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 
 import type { AgeFileKey, AgeHeaderInfo, AgeKeyInput } from '../../binding'
-import { checkIdentityOptions, type DecryptOptions, type DecryptResult, refuseUnsafeOutput } from '../decrypt'
+import { checkIdentityOptions, type DecryptOptions, type DecryptResult, type IdentityOptions, refuseUnsafeOutput } from '../decrypt'
 import type { RecipientInfo } from '../fsec'
 import {
   checkDestroyable,
@@ -26,17 +26,19 @@ import { native, type PayloadKey } from '../native'
 import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, defaultThreads, MAX_WORK_FACTOR } from '../options'
 import { withPassphrase } from '../passphrase'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
+import type { RotateOptions, RotateResult } from '../rotate'
+import { rotateAgeFile } from './age-rotate'
 import type { Codec } from './codec'
 
 export const AGE_EXTENSION = '.age'
 // Any version line is claimed, so an unsupported version is reported as such (FSEC_UNSUPPORTED_VERSION
 // from the header parser) rather than as "not encrypted"; only v1 parses.
-const BINARY_MAGIC = Buffer.from('age-encryption.org/')
+export const BINARY_MAGIC = Buffer.from('age-encryption.org/')
 const ARMOR_MAGIC = Buffer.from('-----BEGIN AGE ENCRYPTED FILE-----')
 /** Armored files are de-armored in memory, so their size is bounded (streaming armor is later work). */
 export const MAX_ARMORED_BYTES = 64 * 1024 * 1024
 /** Bytes read to find the header of a binary file; a larger header is refused as invalid. */
-const MAX_HEADER_READ = 1024 * 1024
+export const MAX_HEADER_READ = 1024 * 1024
 // STREAM: a 16-byte nonce, then 64 KiB plaintext chunks each with a 16-byte Poly1305 tag.
 const NONCE_SIZE = 16
 const CHUNK_SIZE = 64 * 1024
@@ -52,7 +54,7 @@ const DECRYPT_OPTIONS = [
 ] as const
 const INSPECT_OPTIONS = ['identity', 'passphrase', 'maxWorkFactor'] as const
 
-function startsWith(head: Buffer, magic: Buffer): boolean {
+export function startsWith(head: Buffer, magic: Buffer): boolean {
   return head.length >= magic.length && head.subarray(0, magic.length).equals(magic)
 }
 
@@ -67,7 +69,7 @@ function isArmorStart(head: Buffer): boolean {
 const KEY_TEXT = /^\s*(age1|AGE-SECRET-KEY-|ssh-|-----BEGIN |#)/
 
 /** Turns filesec key inputs into what native.age.open/seal accept (key text or a native Key). */
-async function ageKeys(input: KeyInput | KeyInput[]): Promise<AgeKeyInput[]> {
+export async function ageKeys(input: KeyInput | KeyInput[]): Promise<AgeKeyInput[]> {
   const list = Array.isArray(input) ? input : [input]
   return Promise.all(
     list.map(async (k): Promise<AgeKeyInput> => {
@@ -94,7 +96,7 @@ function plaintextSizeOf(payloadBytes: number): number {
   return Math.max(0, sealed - chunks * TAG_SIZE)
 }
 
-function recipientsOfAge(info: AgeHeaderInfo): RecipientInfo[] {
+export function recipientsOfAge(info: AgeHeaderInfo): RecipientInfo[] {
   // RecipientInfo names .fsec's types; age's X25519 and scrypt are the same constructions,
   // the others (ssh-rsa, ssh-ed25519, plugins) are reported as 'unknown' for now.
   return info.stanzas.map((s): RecipientInfo => {
@@ -176,21 +178,22 @@ async function readAgeFile(path: string, tempNear: string | null): Promise<AgeFi
   }
 }
 
-/** Unwraps the file key with the caller's identities or passphrase; returns the payload key. */
-async function openAgeHeader(header: Buffer, o: DecryptOptions | InspectOptions): Promise<PayloadKey> {
+/** Unwraps the file key with the caller's identities or passphrase (the caller destroys it). */
+export async function openAgeFileKey(header: Buffer, o: IdentityOptions): Promise<AgeFileKey> {
   if (o.identityPassphrase !== undefined) {
     throw new ArgumentError('identityPassphrase is not supported for age files yet: use an unencrypted identity file')
   }
   const maxWorkFactor = o.maxWorkFactor ?? MAX_WORK_FACTOR
-  let fileKey: AgeFileKey
   if (o.passphrase !== undefined) {
-    fileKey = await withPassphrase(o.passphrase, 'passphrase', (pass) =>
-      nativeCall(native.age.open(header, [], pass, maxWorkFactor)),
-    )
-  } else {
-    const ids = await ageKeys(o.identity!)
-    fileKey = await nativeCall(native.age.open(header, ids, null, maxWorkFactor))
+    return withPassphrase(o.passphrase, 'passphrase', (pass) => nativeCall(native.age.open(header, [], pass, maxWorkFactor)))
   }
+  const ids = await ageKeys(o.identity!)
+  return nativeCall(native.age.open(header, ids, null, maxWorkFactor))
+}
+
+/** Unwraps the file key with the caller's identities or passphrase; returns the payload key. */
+async function openAgeHeader(header: Buffer, o: DecryptOptions | InspectOptions): Promise<PayloadKey> {
+  const fileKey = await openAgeFileKey(header, o)
   try {
     return nativeSync(() => native.age.payloadKey(fileKey))
   } finally {
@@ -317,4 +320,7 @@ export const ageCodec: Codec = {
   encryptFile: encryptAgeFile,
   decryptFile: decryptAgeFile,
   inspect: inspectAgeFile,
+  // Called through a function: age-rotate imports this module, so under CommonJS its export may
+  // not be there yet while this object is built.
+  rotateFile: (path: string, options: RotateOptions): Promise<RotateResult> => rotateAgeFile(path, options),
 }
