@@ -150,7 +150,8 @@ async function stanzasToRemove(info: AgeHeaderInfo, remove: KeyInput[]): Promise
     if (d.tag === null) {
       throw new ArgumentError(
         'an X25519 recipient cannot be removed from an age file: its stanza does not say which key it is for ' +
-          '(it holds only an ephemeral share); use to with the full list of recipients the file should keep',
+          '(it holds only an ephemeral share); replace the recipients instead, with the full list the file should keep ' +
+          '(to; filesec rotate -r)',
       )
     }
     const hits = info.stanzas.flatMap((s, i) => (s.type === d.type && s.args[0] === d.tag ? [i] : []))
