@@ -288,6 +288,23 @@ declare namespace binding {
     stanzas: AgeStanzaInfo[]
   }
 
+  export interface AgeRewrapOptions {
+    /** Indices of old stanzas kept verbatim (not scrypt). */
+    keep: number[]
+    /** New recipients (recipient text or native Keys). */
+    recipients: AgeKeyInput[]
+    /** A passphrase as the only recipient (keep and recipients empty), or null. */
+    passphrase: Buffer | null
+    /** scrypt log2(N) when passphrase is given; ignored otherwise. */
+    workFactor: number
+  }
+
+  export interface AgeRecipientDescription {
+    type: 'X25519' | 'ssh-rsa' | 'ssh-ed25519'
+    /** base64 of the first 4 bytes of SHA-256 of the SSH public key (ssh-* only). */
+    tag: string | null
+  }
+
   export interface AgeHeaderApi {
     /**
      * Parses the header strictly (FSEC_HEADER_INVALID, FSEC_UNSUPPORTED_VERSION; armor errors are
@@ -304,6 +321,22 @@ declare namespace binding {
     open(bytes: Buffer, identities: AgeKeyInput[], passphrase: Buffer | null, maxWorkFactor: number): Promise<AgeFileKey>
     /** A new header: a fresh file key wrapped for each recipient, or for the passphrase alone (scrypt). */
     seal(recipients: AgeKeyInput[], passphrase: Buffer | null, workFactor: number): Promise<{ header: Buffer; fileKey: AgeFileKey }>
+    /**
+     * Header-only rotation: a new header for the file key of `oldHeader` (the binary header
+     * alone, whose MAC must verify under `fileKey`: FSEC_INVALID_ARGUMENT otherwise). The
+     * stanzas at `keep` are copied verbatim, then the file key is wrapped for each recipient, or
+     * for `passphrase` alone (scrypt, log2 N = workFactor); the MAC is recomputed under the same
+     * file key, so the payload is unchanged. FSEC_INVALID_ARGUMENT for a kept scrypt stanza, a
+     * passphrase beside other recipients, no recipient, or an ssh-* key already kept.
+     */
+    rewrap(oldHeader: Buffer, fileKey: AgeFileKey, options: AgeRewrapOptions): Promise<Buffer>
+    /**
+     * Throws unless `header` is exactly one age header that parses (FSEC_HEADER_INVALID) and whose
+     * MAC verifies under `fileKey` (FSEC_HEADER_TAMPERED).
+     */
+    checkHeader(header: Buffer, fileKey: AgeFileKey): void
+    /** The stanza type of each recipient key, and the key tag its ssh-* stanzas carry (null for X25519). */
+    describeRecipients(keys: AgeKeyInput[]): Promise<AgeRecipientDescription[]>
     /** Strict PEM armor ("AGE ENCRYPTED FILE", 64 columns, padded base64). */
     armor(binary: Buffer): string
     dearmor(armored: Buffer): Buffer

@@ -67,7 +67,12 @@ export interface RotateResult {
    * payload re-encrypted (rekey).
    */
   commit: 'in-place' | 'copy' | 'rewrite'
-  /** Who could open the file before and after: key fingerprints, or 'passphrase'. */
+  /**
+   * Who could open the file before and after: key fingerprints, or 'passphrase'. For age files,
+   * one label per stanza: 'passphrase', 'ssh-ed25519:<tag>' / 'ssh-rsa:<tag>' (the stanza's key
+   * tag), 'X25519:<share>' (X25519 stanzas name no key; the ephemeral share tells them apart),
+   * or the type of another stanza.
+   */
   from: string[]
   to: string[]
   /** The new header's recipients, as inspect() lists them. */
@@ -78,7 +83,7 @@ export interface RotateResult {
   bytesWritten: number
 }
 
-const ROTATE_OPTIONS = [
+export const ROTATE_OPTIONS = [
   'identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor', 'to', 'add', 'remove', 'newPassphrase',
   'workFactor', 'keyPassphrase', 'rekey', 'pad', 'signal', 'onProgress', 'threads', 'durable',
 ] as const
@@ -92,7 +97,8 @@ const FINGERPRINT = /^[0-9a-f]{64}$/i
  */
 export const rotationTestHooks: { beforeCommit?: (path: string) => Promise<void> | void } = {}
 
-function given(v: unknown): boolean {
+/** True when a to/add/remove option holds at least one key. */
+export function given(v: unknown): boolean {
   return v !== undefined && !(Array.isArray(v) && v.length === 0)
 }
 
@@ -100,6 +106,15 @@ function checkRotateOptions(o: RotateOptions): void {
   checkKnownOptions(o, ROTATE_OPTIONS, 'rotate')
   checkIdentityOptions(o)
   checkRunOptions(o)
+  checkRotateChange(o)
+}
+
+/**
+ * The checks on the new side of a rotation that every codec shares: exactly one kind of change
+ * (to, add/remove, newPassphrase), and workFactor / keyPassphrase / rekey / pad only with the
+ * changes they apply to.
+ */
+export function checkRotateChange(o: RotateOptions): void {
   const replacing = given(o.to)
   const editing = given(o.add) || given(o.remove)
   const toPassphrase = o.newPassphrase !== undefined
@@ -272,7 +287,7 @@ async function planRecipients(info: FsecHeaderInfo, o: RotateOptions): Promise<R
   return { keep, added, to: [...to, ...added.map((k) => k.fingerprint)] }
 }
 
-interface Committed {
+export interface Committed {
   commit: 'in-place' | 'copy'
   fileBytes: number
   bytesWritten: number
@@ -280,12 +295,28 @@ interface Committed {
 
 /** Puts the new header in place: over the old one when the size is the same, else by copy. */
 async function commitHeader(path: string, read: FileRead, newHeader: Buffer, o: RunOptions): Promise<Committed> {
-  const durable = o.durable !== false
   if (newHeader.length === read.header.length) {
+    const durable = o.durable !== false
     await nativeCall(native.rotation.commitInPlace(path, rotationJournalPath(path), read.identity, read.header, newHeader, durable))
     return { commit: 'in-place', fileBytes: read.identity.size, bytesWritten: newHeader.length }
   }
-  const copy = native.rotation.commitCopy(path, tempPathFor(path), read.identity, read.header, newHeader, durable)
+  return commitByCopy(path, read.identity, read.header, newHeader, o)
+}
+
+/**
+ * Writes `newHeader` + the payload after `oldHeader` (copy_file_range) to a temporary file beside
+ * `path` (same permission bits), syncs it and renames it over `path`; the file must still be
+ * `identity` with `oldHeader` at its start (FSEC_SOURCE_CHANGED). Format-neutral: the age codec
+ * commits its rotations this way too. `signal` aborts the copy (the original stays).
+ */
+export async function commitByCopy(
+  path: string,
+  identity: FileIdentity,
+  oldHeader: Buffer,
+  newHeader: Buffer,
+  o: RunOptions,
+): Promise<Committed> {
+  const copy = native.rotation.commitCopy(path, tempPathFor(path), identity, oldHeader, newHeader, o.durable !== false)
   const onAbort = (): void => copy.abort()
   o.signal?.addEventListener('abort', onAbort, { once: true })
   try {

@@ -77,9 +77,9 @@ const toolsMissing = ['age', 'age-keygen', 'ssh-keygen'].filter((t) => !have(t))
       run('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', f('rsa')])
     })
 
-    it('age is a built-in codec that encrypts and cannot rotate', () => {
+    it('age is a built-in codec that encrypts and rotates (header only: test/age-rotate.test.ts)', () => {
       const info = listCodecs().find((c) => c.name === 'age')
-      assert.deepEqual({ ...info, description: '' }, { name: 'age', description: '', extension: '.age', canEncrypt: true, canRotate: false })
+      assert.deepEqual({ ...info, description: '' }, { name: 'age', description: '', extension: '.age', canEncrypt: true, canRotate: true })
     })
 
     for (const kind of kinds) {

@@ -30,9 +30,11 @@ export interface OpenWith {
   run<T>(fn: (o: IdentityOptions) => Promise<T>, beforePrompt?: () => Promise<void>): Promise<T>
   /**
    * Like run, but asks for everything (a protected identity's passphrase too) before calling
-   * `fn`, once: for rotate, whose own prompt for the new passphrase comes after these.
+   * `fn`, once: for rotate, whose own prompt for the new passphrase comes after these. With
+   * `asGiven` the identity files are passed as paths, unloaded: the age codec reads OpenSSH
+   * keys itself, which filesec's key loader does not (and age identities are never protected).
    */
-  runAskingFirst<T>(fn: (o: IdentityOptions) => Promise<T>): Promise<T>
+  runAskingFirst<T>(fn: (o: IdentityOptions) => Promise<T>, asGiven?: boolean): Promise<T>
 }
 
 export async function identityFrom(values: Values, input: string, ctx: Context, command: string): Promise<OpenWith> {
@@ -55,10 +57,10 @@ export async function identityFrom(values: Values, input: string, ctx: Context, 
       if (passOption !== undefined) return fn({ passphrase: passOption })
       return withFilePassphrase(input, ctx, command, fn, beforePrompt)
     },
-    async runAskingFirst(fn) {
+    async runAskingFirst(fn, asGiven = false) {
       if (identities.length > 0) {
         if (passOption !== undefined) return fn({ identity: identities, identityPassphrase: passOption })
-        return fn({ identity: await loadKeysAsking(identities, ctx) })
+        return fn({ identity: asGiven ? identities : await loadKeysAsking(identities, ctx) })
       }
       if (passOption !== undefined) return fn({ passphrase: passOption })
       return withFilePassphrase(input, ctx, command, fn)

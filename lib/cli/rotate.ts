@@ -1,5 +1,9 @@
-// filesec rotate: change who can open a .fsec file, in place (header only, or --rekey), and
-// --recover an interrupted rotation.
+// filesec rotate: change who can open an encrypted file (.fsec or age), in place (header only,
+// or --rekey for .fsec), and --recover an interrupted rotation. The file's format is recognised
+// by rotateFile (lib/codecs/api.ts).
+import { resolve } from 'node:path'
+
+import { codecOfFile } from '../codecs/registry'
 import { type KeyInput, recoverRotation, rotateFile, type RotateOptions, type RotateResult } from '../index'
 import { flag, int, list, str, UsageError, type Values } from './args'
 import { type Context, loadKeysAsking, oneFile, parseFor, passphraseOption, recipientArgument, wipe, withProgress } from './common'
@@ -35,6 +39,19 @@ function removeArgument(value: string): KeyInput {
 function commitText(r: RotateResult): string {
   if (r.commit === 'rewrite') return 'rekeyed: payload re-encrypted under a fresh file key'
   return r.commit === 'in-place' ? 'header only, rewritten in place' : 'header only, file copied with its new header'
+}
+
+/**
+ * True for an age file. Its rotation takes the key arguments as given (text or paths, read by
+ * the age codec), because filesec's own key loader refuses ssh-ed25519 keys. Anything unreadable
+ * counts as not age: rotateFile reports it.
+ */
+async function isAgeFile(file: string): Promise<boolean> {
+  try {
+    return (await codecOfFile(resolve(file))).name === 'age'
+  } catch {
+    return false
+  }
 }
 
 async function recover(file: string, ctx: Context): Promise<void> {
@@ -104,6 +121,7 @@ export async function rotate(args: string[], ctx: Context): Promise<void> {
   // Old side, as for decrypt (asked for after the new side's keys load, see below).
   const openWith = await identityFrom(values, file, ctx, C)
 
+  const age = await isAgeFile(file)
   let newPrompted: Buffer | undefined
   try {
     const options: RotateOptions = { signal: ctx.interrupts.signal }
@@ -111,13 +129,11 @@ export async function rotate(args: string[], ctx: Context): Promise<void> {
     if (pad !== undefined) options.pad = pad
     // Keys first (a protected private key among them is asked for its passphrase), so that a
     // bad key is reported before anyone types a passphrase for the file.
-    if (replace.length > 0) options.to = await loadKeysAsking(replace, ctx)
-    if (add.length > 0) options.add = await loadKeysAsking(add, ctx)
+    const load = (inputs: KeyInput[]): Promise<KeyInput[]> => (age ? Promise.resolve(inputs) : loadKeysAsking(inputs, ctx))
+    if (replace.length > 0) options.to = await load(replace)
+    if (add.length > 0) options.add = await load(add)
     if (remove.length > 0) {
-      options.remove = [
-        ...remove.filter((r) => typeof r === 'string'),
-        ...(await loadKeysAsking(remove.filter((r) => typeof r !== 'string'), ctx)),
-      ]
+      options.remove = [...remove.filter((r) => typeof r === 'string'), ...(await load(remove.filter((r) => typeof r !== 'string')))]
     }
 
     // The old passphrase (or a protected identity's) is asked for before the new one.
@@ -131,13 +147,17 @@ export async function rotate(args: string[], ctx: Context): Promise<void> {
       return rekey
         ? withProgress(ctx, 'Rekeying', (onProgress) => rotateFile(file, onProgress ? { ...withKeys, onProgress } : withKeys))
         : rotateFile(file, withKeys)
-    })
+    }, age)
     const removed = result.from.filter((who) => !result.to.includes(who) && who !== 'passphrase')
     ctx.out.result({ command: C, ...result }, () => [
       `Rotated ${shownPath(result.path)} (${commitText(result)})`,
       ...result.recipients.map((r) => `  recipient: ${describeRecipient(r)}`),
       ...(removed.length > 0 && !result.rekeyed
-        ? ['  note: a removed recipient who kept the file key from before can still read this file; --rekey revokes']
+        ? [
+            age
+              ? '  note: a removed recipient who kept the file key from before can still read this file; only encrypting it again revokes'
+              : '  note: a removed recipient who kept the file key from before can still read this file; --rekey revokes',
+          ]
         : []),
     ])
   } finally {

@@ -7,7 +7,7 @@ import { open, readFile, rm, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 
 import type { AgeFileKey, AgeHeaderInfo, AgeKeyInput } from '../../binding'
-import { checkIdentityOptions, type DecryptOptions, type DecryptResult, refuseUnsafeOutput } from '../decrypt'
+import { checkIdentityOptions, type DecryptOptions, type DecryptResult, type IdentityOptions, refuseUnsafeOutput } from '../decrypt'
 import type { RecipientInfo } from '../fsec'
 import {
   checkDestroyable,
@@ -26,17 +26,19 @@ import { native, type NativeKey, type PayloadKey } from '../native'
 import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, defaultThreads, MAX_WORK_FACTOR } from '../options'
 import { type PassphraseSource, withPassphrase } from '../passphrase'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
+import type { RotateOptions, RotateResult } from '../rotate'
+import { rotateAgeFile } from './age-rotate'
 import type { Codec } from './codec'
 
 export const AGE_EXTENSION = '.age'
 // Any version line is claimed, so an unsupported version is reported as such (FSEC_UNSUPPORTED_VERSION
 // from the header parser) rather than as "not encrypted"; only v1 parses.
-const BINARY_MAGIC = Buffer.from('age-encryption.org/')
+export const BINARY_MAGIC = Buffer.from('age-encryption.org/')
 const ARMOR_MAGIC = Buffer.from('-----BEGIN AGE ENCRYPTED FILE-----')
 /** Armored files are de-armored in memory, so their size is bounded (streaming armor is later work). */
 export const MAX_ARMORED_BYTES = 64 * 1024 * 1024
 /** Bytes read to find the header of a binary file; a larger header is refused as invalid. */
-const MAX_HEADER_READ = 1024 * 1024
+export const MAX_HEADER_READ = 1024 * 1024
 // STREAM: a 16-byte nonce, then 64 KiB plaintext chunks each with a 16-byte Poly1305 tag.
 const NONCE_SIZE = 16
 const CHUNK_SIZE = 64 * 1024
@@ -52,7 +54,7 @@ const DECRYPT_OPTIONS = [
 ] as const
 const INSPECT_OPTIONS = ['identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor'] as const
 
-function startsWith(head: Buffer, magic: Buffer): boolean {
+export function startsWith(head: Buffer, magic: Buffer): boolean {
   return head.length >= magic.length && head.subarray(0, magic.length).equals(magic)
 }
 
@@ -74,7 +76,7 @@ const PROTECTED_KEY = /^\s*(age-encryption\.org\/|-----BEGIN AGE ENCRYPTED FILE-
  * `passphrase`, protected identity files are opened with it by filesec's key loader; without it the
  * native parser rejects them with FSEC_KEY_PASSPHRASE_REQUIRED (the CLI then asks for it).
  */
-async function ageKeys(input: KeyInput | KeyInput[], passphrase?: PassphraseSource): Promise<AgeKeyInput[]> {
+export async function ageKeys(input: KeyInput | KeyInput[], passphrase?: PassphraseSource): Promise<AgeKeyInput[]> {
   const list = Array.isArray(input) ? input : [input]
   const out: AgeKeyInput[] = []
   for (const k of list) {
@@ -110,7 +112,7 @@ function plaintextSizeOf(payloadBytes: number): number {
   return Math.max(0, sealed - chunks * TAG_SIZE)
 }
 
-function recipientsOfAge(info: AgeHeaderInfo): RecipientInfo[] {
+export function recipientsOfAge(info: AgeHeaderInfo): RecipientInfo[] {
   // An X25519 stanza holds only an ephemeral share: nothing in it names the recipient. The ssh
   // stanzas carry a 4-byte key tag as their first argument.
   return info.stanzas.map((s): RecipientInfo => {
@@ -193,18 +195,19 @@ async function readAgeFile(path: string, tempNear: string | null): Promise<AgeFi
   }
 }
 
+/** Unwraps the file key with the caller's identities or passphrase (the caller destroys it). */
+export async function openAgeFileKey(header: Buffer, o: IdentityOptions): Promise<AgeFileKey> {
+  const maxWorkFactor = o.maxWorkFactor ?? MAX_WORK_FACTOR
+  if (o.passphrase !== undefined) {
+    return withPassphrase(o.passphrase, 'passphrase', (pass) => nativeCall(native.age.open(header, [], pass, maxWorkFactor)))
+  }
+  const ids = await ageKeys(o.identity!, o.identityPassphrase)
+  return nativeCall(native.age.open(header, ids, null, maxWorkFactor))
+}
+
 /** Unwraps the file key with the caller's identities or passphrase; returns the payload key. */
 async function openAgeHeader(header: Buffer, o: DecryptOptions | InspectOptions): Promise<PayloadKey> {
-  const maxWorkFactor = o.maxWorkFactor ?? MAX_WORK_FACTOR
-  let fileKey: AgeFileKey
-  if (o.passphrase !== undefined) {
-    fileKey = await withPassphrase(o.passphrase, 'passphrase', (pass) =>
-      nativeCall(native.age.open(header, [], pass, maxWorkFactor)),
-    )
-  } else {
-    const ids = await ageKeys(o.identity!, o.identityPassphrase)
-    fileKey = await nativeCall(native.age.open(header, ids, null, maxWorkFactor))
-  }
+  const fileKey = await openAgeFileKey(header, o)
   try {
     return nativeSync(() => native.age.payloadKey(fileKey))
   } finally {
@@ -331,4 +334,7 @@ export const ageCodec: Codec = {
   encryptFile: encryptAgeFile,
   decryptFile: decryptAgeFile,
   inspect: inspectAgeFile,
+  // Called through a function: age-rotate imports this module, so under CommonJS its export may
+  // not be there yet while this object is built.
+  rotateFile: (path: string, options: RotateOptions): Promise<RotateResult> => rotateAgeFile(path, options),
 }

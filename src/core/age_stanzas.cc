@@ -521,6 +521,53 @@ SecureBuffer open(ByteView data, const Header& header, const std::vector<AgeKey>
   return file_key;
 }
 
+namespace {
+
+// The scrypt stanza for `passphrase`: a fresh 16-byte salt, work factor log2(N) = `log_n`.
+Stanza wrap_passphrase(ByteView passphrase, unsigned log_n, ByteView file_key) {
+  if (log_n < 1 || log_n > 30) fail(code::kInvalidArgument, "scrypt work factor must be between 1 and 30");
+  uint8_t salt[16];
+  crypto::random_bytes(salt, sizeof salt);
+  std::vector<uint8_t> full_salt = concat(text_view(kScryptLabel), ByteView(salt, 16));
+  SecureBuffer wrap_key = crypto::scrypt(passphrase, ByteView::of(full_salt), log_n, 32);
+  return {"scrypt",
+          {encoding::base64_encode(ByteView(salt, 16), false), std::to_string(log_n)},
+          wrap_body(wrap_key, file_key)};
+}
+
+// The stanza wrapping `file_key` for one recipient (a fresh ephemeral key for the X25519 kinds).
+Stanza wrap_for(const AgeKey& r, ByteView file_key) {
+  switch (r.kind) {
+    case StanzaKind::kX25519:
+    case StanzaKind::kSshEd25519: {
+      std::shared_ptr<keys::Key> eph = keys::generate_x25519();
+      std::vector<uint8_t> share = eph->x25519_public();
+      SecureBuffer shared;
+      if (!crypto::x25519(eph->pkey(), ByteView::of(r.x25519_public), &shared)) {
+        bad_key("the age recipient is a low-order point");
+      }
+      std::vector<uint8_t> salt = concat(ByteView::of(share), ByteView::of(r.x25519_public));
+      if (r.kind == StanzaKind::kX25519) {
+        SecureBuffer wrap_key = crypto::hkdf_sha256(shared, ByteView::of(salt), text_view(kX25519Info), 32);
+        return {"X25519", {encoding::base64_encode(ByteView::of(share), false)}, wrap_body(wrap_key, file_key)};
+      }
+      SecureBuffer tweaked = tweak_shared(ByteView::of(r.ssh_public), shared);
+      SecureBuffer wrap_key = crypto::hkdf_sha256(tweaked, ByteView::of(salt), text_view(kSshEd25519Info), 32);
+      return {"ssh-ed25519",
+              {ssh_tag(ByteView::of(r.ssh_public)), encoding::base64_encode(ByteView::of(share), false)},
+              wrap_body(wrap_key, file_key)};
+    }
+    case StanzaKind::kSshRsa:
+      if (r.key->bits() < kMinRsaBits) fail(code::kKeyTooShort, "ssh-rsa age recipients need at least 2048 bits");
+      return {"ssh-rsa",
+              {ssh_tag(ByteView::of(r.ssh_public))},
+              crypto::rsa_oaep_encrypt(r.key->pkey(), "SHA256", "SHA256", text_view(kSshRsaLabel), file_key)};
+  }
+  fail(code::kInternal, "unknown age recipient kind");
+}
+
+}  // namespace
+
 Sealed seal(const std::vector<AgeKey>& recipients, const ByteView* passphrase, unsigned log_n) {
   if (passphrase != nullptr && !recipients.empty()) {
     fail(code::kInvalidArgument, "an age passphrase (scrypt) must be the only recipient");
@@ -530,54 +577,72 @@ Sealed seal(const std::vector<AgeKey>& recipients, const ByteView* passphrase, u
   out.file_key = SecureBuffer(kFileKeySize);
   crypto::random_bytes(out.file_key.data(), kFileKeySize);
   std::vector<Stanza> stanzas;
-  if (passphrase != nullptr) {
-    if (log_n < 1 || log_n > 30) fail(code::kInvalidArgument, "scrypt work factor must be between 1 and 30");
-    uint8_t salt[16];
-    crypto::random_bytes(salt, sizeof salt);
-    std::vector<uint8_t> full_salt = concat(text_view(kScryptLabel), ByteView(salt, 16));
-    SecureBuffer wrap_key = crypto::scrypt(*passphrase, ByteView::of(full_salt), log_n, 32);
-    stanzas.push_back({"scrypt",
-                       {encoding::base64_encode(ByteView(salt, 16), false), std::to_string(log_n)},
-                       wrap_body(wrap_key, out.file_key)});
+  if (passphrase != nullptr) stanzas.push_back(wrap_passphrase(*passphrase, log_n, out.file_key));
+  for (const AgeKey& r : recipients) stanzas.push_back(wrap_for(r, out.file_key));
+  out.header = write_header(stanzas, out.file_key);
+  return out;
+}
+
+KeyDescription describe(const AgeKey& key) {
+  switch (key.kind) {
+    case StanzaKind::kX25519:
+      return {"X25519", ""};
+    case StanzaKind::kSshEd25519:
+      return {"ssh-ed25519", ssh_tag(ByteView::of(key.ssh_public))};
+    case StanzaKind::kSshRsa:
+      return {"ssh-rsa", ssh_tag(ByteView::of(key.ssh_public))};
   }
-  for (const AgeKey& r : recipients) {
-    switch (r.kind) {
-      case StanzaKind::kX25519:
-      case StanzaKind::kSshEd25519: {
-        // A fresh ephemeral key per stanza.
-        std::shared_ptr<keys::Key> eph = keys::generate_x25519();
-        std::vector<uint8_t> share = eph->x25519_public();
-        SecureBuffer shared;
-        if (!crypto::x25519(eph->pkey(), ByteView::of(r.x25519_public), &shared)) {
-          bad_key("the age recipient is a low-order point");
-        }
-        std::vector<uint8_t> salt = concat(ByteView::of(share), ByteView::of(r.x25519_public));
-        if (r.kind == StanzaKind::kX25519) {
-          SecureBuffer wrap_key = crypto::hkdf_sha256(shared, ByteView::of(salt), text_view(kX25519Info), 32);
-          stanzas.push_back({"X25519",
-                             {encoding::base64_encode(ByteView::of(share), false)},
-                             wrap_body(wrap_key, out.file_key)});
-        } else {
-          SecureBuffer tweaked = tweak_shared(ByteView::of(r.ssh_public), shared);
-          SecureBuffer wrap_key = crypto::hkdf_sha256(tweaked, ByteView::of(salt), text_view(kSshEd25519Info), 32);
-          stanzas.push_back({"ssh-ed25519",
-                             {ssh_tag(ByteView::of(r.ssh_public)), encoding::base64_encode(ByteView::of(share), false)},
-                             wrap_body(wrap_key, out.file_key)});
-        }
-        break;
-      }
-      case StanzaKind::kSshRsa: {
-        if (r.key->bits() < kMinRsaBits) fail(code::kKeyTooShort, "ssh-rsa age recipients need at least 2048 bits");
-        stanzas.push_back({"ssh-rsa",
-                           {ssh_tag(ByteView::of(r.ssh_public))},
-                           crypto::rsa_oaep_encrypt(r.key->pkey(), "SHA256", "SHA256", text_view(kSshRsaLabel),
-                                                    out.file_key)});
-        break;
+  fail(code::kInternal, "unknown age recipient kind");
+}
+
+std::string rewrap(ByteView old_bytes, const Header& old_header, ByteView file_key, const RewrapRequest& request) {
+  // The key must be this header's: a key from another file would make a header nobody can use.
+  if (file_key.size != kFileKeySize || old_bytes.size < old_header.size) {
+    fail(code::kInvalidArgument, "the file key does not belong to this age header");
+  }
+  try {
+    verify_mac(old_bytes, old_header, file_key);
+  } catch (const Error&) {
+    fail(code::kInvalidArgument, "the file key does not belong to this age header");
+  }
+  std::vector<Stanza> stanzas;
+  for (size_t i = 0; i < request.keep.size(); ++i) {
+    size_t index = request.keep[i];
+    if (index >= old_header.stanzas.size()) fail(code::kInvalidArgument, "a kept stanza index is out of range");
+    for (size_t j = 0; j < i; ++j) {
+      if (request.keep[j] == index) fail(code::kInvalidArgument, "a stanza is kept twice");
+    }
+    // A kept scrypt stanza could only ever be alone, which would change nothing; a new
+    // passphrase gets a new salt.
+    if (old_header.stanzas[index].type == "scrypt") fail(code::kInvalidArgument, "an scrypt stanza cannot be kept");
+    stanzas.push_back(old_header.stanzas[index]);
+  }
+  if (request.passphrase != nullptr && (!stanzas.empty() || !request.recipients.empty())) {
+    fail(code::kInvalidArgument, "an age passphrase (scrypt) must be the only recipient");
+  }
+  if (request.passphrase == nullptr && stanzas.empty() && request.recipients.empty()) {
+    fail(code::kInvalidArgument, "no age recipients");
+  }
+  // Checked before any wrapping (an RSA encryption per new recipient is not free). X25519
+  // stanzas name no recipient, so only the ssh-* kinds can be recognised as already there.
+  for (const AgeKey& r : request.recipients) {
+    KeyDescription d = describe(r);
+    if (d.tag.empty()) continue;
+    for (const Stanza& s : stanzas) {
+      if (s.type == d.type && !s.args.empty() && s.args[0] == d.tag) {
+        fail(code::kInvalidArgument, "the " + d.type + " key " + d.tag + " is already a recipient");
       }
     }
   }
-  out.header = write_header(stanzas, out.file_key);
-  return out;
+  if (request.passphrase != nullptr) stanzas.push_back(wrap_passphrase(*request.passphrase, request.log_n, file_key));
+  for (const AgeKey& r : request.recipients) stanzas.push_back(wrap_for(r, file_key));
+  return write_header(stanzas, file_key);
+}
+
+void check_header(ByteView data, ByteView file_key) {
+  Header header = parse_header(data);
+  if (header.size != data.size) fail(code::kHeaderInvalid, "age header: bytes after the MAC line");
+  verify_mac(data, header, file_key);
 }
 
 }  // namespace filesec::age

@@ -59,4 +59,31 @@ struct Sealed {
 // only stanza), and the header text with its MAC.
 Sealed seal(const std::vector<AgeKey>& recipients, const ByteView* passphrase, unsigned log_n);
 
+// The stanza type a key is a recipient of, and for the ssh-* kinds the key tag its stanzas carry
+// (ssh_tag). X25519 stanzas name no recipient (only an ephemeral share): tag is empty.
+struct KeyDescription {
+  std::string type;
+  std::string tag;
+};
+KeyDescription describe(const AgeKey& key);
+
+// A header-only rotation: the old header's stanzas at `keep` verbatim, then the file key wrapped
+// for each new recipient, or for `passphrase` alone.
+struct RewrapRequest {
+  std::vector<size_t> keep;
+  std::vector<AgeKey> recipients;
+  const ByteView* passphrase = nullptr;
+  unsigned log_n = 0;
+};
+// A new header for the file key of `old_header` (whose MAC must verify under `file_key`:
+// FSEC_INVALID_ARGUMENT otherwise), with its MAC recomputed under the same key, so the payload
+// stays valid. FSEC_INVALID_ARGUMENT for a kept scrypt stanza, a passphrase with other
+// recipients, no recipient at all, or an ssh-* recipient already among the kept stanzas.
+std::string rewrap(ByteView old_bytes, const Header& old_header, ByteView file_key, const RewrapRequest& request);
+
+// Checks that `data` is exactly one age header that parses and whose MAC verifies under
+// `file_key` (FSEC_HEADER_INVALID / FSEC_HEADER_TAMPERED): the check a rotation makes on the
+// header it is about to commit.
+void check_header(ByteView data, ByteView file_key);
+
 }  // namespace filesec::age

@@ -1,6 +1,7 @@
 // Node-API entry points for the age v1 header (native.age): parse (public summary, no key),
 // open (unwrap the file key with identities / a passphrase and check the MAC), seal (a new
-// header for recipients or a passphrase), and armor/dearmor. The 16-byte file key stays in native
+// header for recipients or a passphrase), rewrap (a new header for an opened file key: header-
+// only rotation), and armor/dearmor. The 16-byte file key stays in native
 // memory behind an opaque AgeFileKey handle for the codec layer; only the explicitly named
 // testOnlyFileKeyBytes() export reveals it, for the CCTV vectors' `file key:` checks.
 #include <string>
@@ -190,6 +191,85 @@ Napi::Value Seal(const Napi::CallbackInfo& info) {
       });
 }
 
+// rewrap(oldHeader, fileKey, { keep, recipients, passphrase, workFactor }) → Promise<Buffer>: a
+// new header for the file key of `oldHeader` (header-only rotation). `oldHeader` is the binary
+// header alone; `keep` lists indices of its stanzas kept verbatim. The key never leaves native
+// memory; scrypt and the RSA/X25519 wrapping run off the main thread.
+Napi::Value Rewrap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto old_header = std::make_shared<std::vector<uint8_t>>(copy_bytes(buffer_arg(info[0], "oldHeader")));
+  auto file_key = AgeFileKeyObject::From(info[1], "fileKey");
+  if (!info[2].IsObject()) throw_type_error(env, "options must be an object");
+  Napi::Object o = info[2].As<Napi::Object>();
+  Napi::Value keep_value = o.Get("keep");
+  if (!keep_value.IsArray()) throw_type_error(env, "keep must be an array of stanza indices");
+  Napi::Array keep_array = keep_value.As<Napi::Array>();
+  std::vector<size_t> keep;
+  for (uint32_t i = 0; i < keep_array.Length(); ++i) {
+    keep.push_back(static_cast<size_t>(u64_arg(keep_array.Get(i), "keep[]")));
+  }
+  KeyInputs rs = key_inputs(o.Get("recipients"), "recipients");
+  auto pass = std::make_shared<std::optional<SecureBuffer>>(optional_secret_arg(o.Get("passphrase"), "passphrase"));
+  unsigned log_n = static_cast<unsigned>(u64_arg(o.Get("workFactor"), "workFactor"));
+  return PromiseWorker<std::string>::run(
+      env,
+      [old_header, file_key, keep, rs, pass, log_n]() {
+        ByteView old_bytes = ByteView::of(*old_header);
+        age::Header parsed = age::parse_header(old_bytes);
+        if (parsed.size != old_bytes.size) fail(code::kInvalidArgument, "oldHeader must be the age header alone");
+        age::RewrapRequest request;
+        request.keep = keep;
+        request.recipients = resolve(rs, false);
+        ByteView pass_view;
+        if (*pass) {
+          pass_view = ByteView(**pass);
+          request.passphrase = &pass_view;
+        }
+        request.log_n = log_n;
+        return age::rewrap(old_bytes, parsed, file_key->key, request);
+      },
+      [](Napi::Env env, std::string& header) -> Napi::Value {
+        return to_buffer(env, reinterpret_cast<const uint8_t*>(header.data()), header.size());
+      });
+}
+
+// checkHeader(header, fileKey): throws unless `header` is exactly one age header that parses and
+// whose MAC verifies under the file key (an HMAC over the header: cheap, done in place).
+Napi::Value CheckHeader(const Napi::CallbackInfo& info) {
+  Napi::Buffer<uint8_t> bytes = buffer_arg(info[0], "header");
+  auto file_key = AgeFileKeyObject::From(info[1], "fileKey");
+  return guard(info.Env(), [&]() -> Napi::Value {
+    age::check_header(ByteView(bytes.Data(), bytes.Length()), file_key->key);
+    return info.Env().Undefined();
+  });
+}
+
+// describeRecipients(keys) → Promise<{ type, tag }[]>: the stanza type each recipient key gets
+// and, for ssh-rsa / ssh-ed25519, the key tag its stanzas carry (null for X25519, whose stanzas
+// name no recipient). Used to find the stanzas a rotation removes.
+Napi::Value DescribeRecipients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  KeyInputs rs = key_inputs(info[0], "keys");
+  using Result = std::vector<age::KeyDescription>;
+  return PromiseWorker<Result>::run(
+      env,
+      [rs]() {
+        Result out;
+        for (const age::AgeKey& k : resolve(rs, false)) out.push_back(age::describe(k));
+        return out;
+      },
+      [](Napi::Env env, Result& list) -> Napi::Value {
+        Napi::Array arr = Napi::Array::New(env, list.size());
+        for (size_t i = 0; i < list.size(); ++i) {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("type", list[i].type);
+          o.Set("tag", list[i].tag.empty() ? env.Null() : Napi::String::New(env, list[i].tag));
+          arr.Set(static_cast<uint32_t>(i), o);
+        }
+        return arr;
+      });
+}
+
 Napi::Value Armor(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> bytes = buffer_arg(info[0], "binary");
   return guard(info.Env(), [&]() {
@@ -230,6 +310,9 @@ void init_age(Napi::Env env, Napi::Object exports) {
   age.Set("parseHeader", Napi::Function::New(env, ParseHeader, "parseHeader"));
   age.Set("open", Napi::Function::New(env, Open, "open"));
   age.Set("seal", Napi::Function::New(env, Seal, "seal"));
+  age.Set("rewrap", Napi::Function::New(env, Rewrap, "rewrap"));
+  age.Set("checkHeader", Napi::Function::New(env, CheckHeader, "checkHeader"));
+  age.Set("describeRecipients", Napi::Function::New(env, DescribeRecipients, "describeRecipients"));
   age.Set("armor", Napi::Function::New(env, Armor, "armor"));
   age.Set("dearmor", Napi::Function::New(env, Dearmor, "dearmor"));
   age.Set("payloadKey", Napi::Function::New(env, PayloadKey, "payloadKey"));

@@ -1,0 +1,234 @@
+// Header-only rotation of age files: the file key is unwrapped with the caller's identity or
+// passphrase, wrapped again for the new recipients (native.age.rewrap, in native memory) and a
+// new header MAC is computed under the same key. The payload (16-byte nonce + STREAM chunks)
+// depends only on the file key, so it is copied byte for byte behind the new header.
+//
+// What age allows and what it does not:
+//   - to (replace every recipient) and newPassphrase (an scrypt stanza, which must be alone)
+//     work from any file;
+//   - add keeps every old stanza verbatim and appends new ones (not to a passphrase file);
+//   - remove finds ssh-rsa / ssh-ed25519 stanzas by their key tag (the first 4 bytes of
+//     SHA-256 of the SSH public key). X25519 stanzas hold only an ephemeral share and name no
+//     recipient, so an X25519 recipient cannot be removed: `to` gives the full new list instead;
+//   - rekey would need a new payload (refused: decrypt and encrypt again), pad has no meaning
+//     (age has no padding), and armored files are refused for now.
+//
+// The new header seldom has the old length, and the in-place rewrite's journal is .fsec's (its
+// recovery checks .fsec headers), so an age rotation always commits by copy: new header +
+// copy_file_range of the payload into a temporary file beside the target, synced, renamed.
+import { lstat, open } from 'node:fs/promises'
+import { resolve } from 'node:path'
+
+import type { AgeFileKey, AgeHeaderInfo, AgeKeyInput, AgeStanzaInfo, FileIdentity } from '../../binding'
+import { checkIdentityOptions } from '../decrypt'
+import { ArgumentError, FileError, fromFs, nativeCall, nativeSync } from '../errors'
+import type { KeyInput } from '../keys'
+import { native } from '../native'
+import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, throwIfAborted } from '../options'
+import { withPassphrase } from '../passphrase'
+import {
+  checkRotateChange,
+  commitByCopy,
+  given,
+  ROTATE_OPTIONS,
+  type RotateOptions,
+  type RotateResult,
+  rotationTestHooks,
+} from '../rotate'
+import { ageKeys, BINARY_MAGIC, MAX_HEADER_READ, openAgeFileKey, recipientsOfAge, startsWith } from './age-codec'
+
+const FINGERPRINT = /^[0-9a-f]{64}$/i
+
+function checkAgeRotateOptions(o: RotateOptions): void {
+  checkKnownOptions(o, ROTATE_OPTIONS, 'rotate')
+  // The .fsec options that have no age counterpart, refused before anything is read.
+  if (o.rekey === true) {
+    throw new ArgumentError(
+      'rekey is not supported for age files: a fresh file key means a new payload; decrypt the file and encrypt it again instead',
+    )
+  }
+  if (o.pad !== undefined) throw new ArgumentError('age files have no padding: pad does not apply to them')
+  if (o.keyPassphrase !== undefined) {
+    throw new ArgumentError('keyPassphrase is not supported for age files: give public keys (age1…, ssh-ed25519, ssh-rsa) or loaded Keys')
+  }
+  checkIdentityOptions(o)
+  checkRunOptions(o)
+  checkRotateChange(o)
+}
+
+/**
+ * Who a stanza lets in, as RotateResult's from/to name it: 'passphrase' for scrypt, the type and
+ * key tag for ssh-rsa / ssh-ed25519, and for X25519 (which names no key) the type and the
+ * stanza's ephemeral share: it tells stanzas apart, and a kept stanza keeps it.
+ */
+function labelOf(s: AgeStanzaInfo): string {
+  if (s.type === 'scrypt') return 'passphrase'
+  return s.args.length > 0 && ['X25519', 'ssh-rsa', 'ssh-ed25519'].includes(s.type) ? `${s.type}:${s.args[0]}` : s.type
+}
+
+interface AgeRead {
+  /** The binary header alone. */
+  header: Buffer
+  info: AgeHeaderInfo
+  /** What the commit checks again: the same inode, unchanged since it was read. */
+  identity: FileIdentity
+}
+
+async function readAgeForRotation(path: string): Promise<AgeRead> {
+  let link
+  try {
+    link = await lstat(path)
+  } catch (e) {
+    throw fromFs(e, path)
+  }
+  if (link.isSymbolicLink()) {
+    throw new FileError('FSEC_NOT_A_FILE', `${path} is a symbolic link: rotate the file it points to`, { path })
+  }
+  const handle = await open(path, 'r').catch((e: unknown) => {
+    throw fromFs(e, path)
+  })
+  try {
+    const st = await handle.stat({ bigint: true })
+    if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${path} is not a regular file`, { path })
+    const size = Number(st.size)
+    const buf = Buffer.alloc(Math.min(size, MAX_HEADER_READ))
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0)
+    const head = buf.subarray(0, bytesRead)
+    if (!startsWith(head, BINARY_MAGIC)) {
+      // The codec also claims armored files; their commit would have to re-armor the whole file.
+      throw new ArgumentError(
+        `${path} is an armored (PEM) age file: rotating armored age files is not supported yet (decrypt it and encrypt it again)`,
+      )
+    }
+    const info = nativeSync(() => native.age.parseHeader(head, bytesRead === size))
+    return {
+      header: Buffer.from(head.subarray(0, info.headerSize)),
+      info,
+      identity: { dev: st.dev, ino: st.ino, size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs },
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Authenticates the payload's final chunk (constant work, whatever the size): a rotation must
+ * not hand new recipients a file that is already truncated or does not belong to this header.
+ */
+async function checkAgePayload(fileKey: AgeFileKey, path: string, payloadOffset: number): Promise<void> {
+  const payloadKey = nativeSync(() => native.age.payloadKey(fileKey))
+  try {
+    const reader = await nativeCall(native.openReader(payloadKey, path, payloadOffset, null))
+    reader.close()
+  } finally {
+    payloadKey.destroy()
+  }
+}
+
+/** The new recipients: old stanzas kept verbatim (by index) and keys to wrap the file key for. */
+interface AgePlan {
+  keep: number[]
+  added: AgeKeyInput[]
+}
+
+function asList(v: KeyInput | KeyInput[]): KeyInput[] {
+  return Array.isArray(v) ? v : [v]
+}
+
+/** The indices of the stanzas `remove` names; ArgumentError for what cannot be found. */
+async function stanzasToRemove(info: AgeHeaderInfo, remove: KeyInput[]): Promise<Set<number>> {
+  for (const item of remove) {
+    if (typeof item === 'string' && FINGERPRINT.test(item.trim())) {
+      throw new ArgumentError('age stanzas carry no key fingerprints: give the public key (ssh-ed25519 or ssh-rsa) to remove')
+    }
+  }
+  const out = new Set<number>()
+  for (const d of await nativeCall(native.age.describeRecipients(await ageKeys(remove)))) {
+    if (d.tag === null) {
+      throw new ArgumentError(
+        'an X25519 recipient cannot be removed from an age file: its stanza does not say which key it is for ' +
+          '(it holds only an ephemeral share); replace the recipients instead, with the full list the file should keep ' +
+          '(to; filesec rotate -r)',
+      )
+    }
+    const hits = info.stanzas.flatMap((s, i) => (s.type === d.type && s.args[0] === d.tag ? [i] : []))
+    if (hits.length === 0) throw new ArgumentError(`the ${d.type} key ${d.tag} is not a recipient of this file: nothing to remove`)
+    for (const i of hits) out.add(i)
+  }
+  return out
+}
+
+async function planAgeRecipients(info: AgeHeaderInfo, o: RotateOptions): Promise<AgePlan> {
+  if (given(o.to)) return { keep: [], added: await ageKeys(o.to!) }
+  if (o.newPassphrase !== undefined) return { keep: [], added: [] }
+  if (info.stanzas.some((s) => s.type === 'scrypt')) {
+    throw new ArgumentError('the file is encrypted to a passphrase, not to keys: use to (or newPassphrase) instead of add/remove')
+  }
+  const removing = given(o.remove) ? await stanzasToRemove(info, asList(o.remove!)) : new Set<number>()
+  const added = given(o.add) ? await ageKeys(o.add!) : []
+  if (removing.size > 0 && added.length > 0) {
+    for (const d of await nativeCall(native.age.describeRecipients(added))) {
+      if (d.tag !== null && [...removing].some((i) => info.stanzas[i]!.args[0] === d.tag && info.stanzas[i]!.type === d.type)) {
+        throw new ArgumentError(`the ${d.type} key ${d.tag} is both added and removed`)
+      }
+    }
+  }
+  // Stanzas of other types (plugins) are other recipients: add/remove leave them be.
+  const keep = info.stanzas.flatMap((_, i) => (removing.has(i) ? [] : [i]))
+  if (keep.length + added.length === 0) {
+    throw new ArgumentError('removing every recipient would leave nobody able to open the file: use to or newPassphrase to replace them')
+  }
+  return { keep, added }
+}
+
+/**
+ * rotateFile for age files (the age codec's rotateFile; reached through the public rotateFile,
+ * which recognises the format). Header only; always committed by copy.
+ */
+export async function rotateAgeFile(file: string, options: RotateOptions): Promise<RotateResult> {
+  if (typeof file !== 'string' || file === '') throw new ArgumentError('file must be a path')
+  if (options === null || typeof options !== 'object') throw new ArgumentError('options must be an object')
+  checkAgeRotateOptions(options)
+  throwIfAborted(options.signal)
+  const path = resolve(file)
+  const read = await readAgeForRotation(path)
+  const fileKey = await openAgeFileKey(read.header, options)
+  try {
+    await checkAgePayload(fileKey, path, read.header.length)
+    const plan = await planAgeRecipients(read.info, options)
+    const newHeader = await withPassphrase(options.newPassphrase, 'new passphrase', (pass) =>
+      nativeCall(
+        native.age.rewrap(read.header, fileKey, {
+          keep: plan.keep,
+          recipients: plan.added,
+          passphrase: pass,
+          workFactor: options.workFactor ?? DEFAULT_WORK_FACTOR,
+        }),
+      ),
+    )
+    if (newHeader.length > MAX_HEADER_READ) {
+      throw new ArgumentError(`the new header would be over ${MAX_HEADER_READ} bytes (too many recipients)`)
+    }
+    // The header about to be committed must parse and carry a MAC made with this file's key:
+    // otherwise nobody, old or new recipient, could open the file afterwards.
+    nativeSync(() => native.age.checkHeader(newHeader, fileKey))
+    throwIfAborted(options.signal)
+    await rotationTestHooks.beforeCommit?.(path)
+    const done = await commitByCopy(path, read.identity, read.header, newHeader, options)
+    options.onProgress?.({ done: done.bytesWritten, total: done.bytesWritten })
+    const newInfo = native.age.parseHeader(newHeader)
+    return {
+      path,
+      rekeyed: false,
+      commit: done.commit,
+      from: read.info.stanzas.map(labelOf),
+      to: newInfo.stanzas.map(labelOf),
+      recipients: recipientsOfAge(newInfo),
+      headerSize: newHeader.length,
+      fileBytes: done.fileBytes,
+      bytesWritten: done.bytesWritten,
+    }
+  } finally {
+    fileKey.destroy()
+  }
+}
