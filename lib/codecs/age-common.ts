@@ -123,6 +123,7 @@ export function ageHeaderSizeIn(bytes: Buffer): number | undefined {
   if (firstLineEnd >= 0 && bytes.subarray(0, firstLineEnd).toString('latin1') !== AGE_V1_LINE) {
     // Not v1 (or malformed): the parser says which, with the code decryptFile gives.
     nativeSync(() => native.age.parseHeader(bytes))
+    throw new HeaderError('FSEC_HEADER_INVALID', 'age header: the first line is not age-encryption.org/v1')
   }
   // Stanza lines start with "-> " and body lines are base64, so "\n---" can only begin the MAC line.
   const mac = bytes.indexOf('\n---')
