@@ -276,6 +276,11 @@ export class DecryptStream extends Transform {
     this.head = Buffer.alloc(0)
     this.openHeader(header).then(
       ({ payloadKey, metadata }) => {
+        // Destroyed while the header was being opened: _destroy has run already, so drop the key here.
+        if (this.destroyed) {
+          payloadKey.destroy()
+          return callback()
+        }
         this.payloadKey = payloadKey
         this.metadata = metadata
         try {
