@@ -13,6 +13,7 @@ export {
   type DecryptStreamOptions,
   EncryptStream,
   type EncryptStreamOptions,
+  type StreamCodec,
 } from './streams'
 export { EncryptedFile, openEncryptedFile } from './reader'
 export { type InspectResult, type RecipientInfo } from './fsec'

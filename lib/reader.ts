@@ -1,22 +1,37 @@
-// Random access to an encrypted file: read plaintext bytes [position, position + length)
-// decrypting only the chunks that cover them. Opening authenticates the final chunk, so the size
-// reported is authenticated and truncation is caught before any read.
+// Random access to an encrypted file (.fsec or binary age v1, recognised from its first bytes):
+// read plaintext bytes [position, position + length) decrypting only the chunks that cover them.
+// Opening authenticates the final chunk, so the size reported is authenticated and truncation is
+// caught before any read.
+import { open } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { resolve } from 'node:path'
 
-import { ArgumentError, nativeCall, InvalidPaddingError } from './errors'
+import { ArgumentError, fromFs, nativeCall, InvalidPaddingError } from './errors'
+import {
+  AGE_BINARY_MAGIC,
+  ageMetadataOf,
+  isArmorStart,
+  openAgeHeader,
+  readBinaryAgeHeader,
+  startsWith,
+} from './codecs/age-common'
+import { SNIFF_BYTES } from './codecs/codec'
 import { checkIdentityOptions, type IdentityOptions, openHeader } from './decrypt'
 import { readHeader } from './fsec'
 import type { FileMetadata } from './metadata'
 import { native } from './native'
+import { statRegularFile } from './paths'
 import type { Reader } from '../binding'
 
 export class EncryptedFile {
   /** @internal */
   constructor(
     readonly path: string,
+    /** The decrypted metadata (.fsec); for age, `{ v: 1, padding: 0, size }` from the payload. */
     readonly metadata: FileMetadata,
     private reader: Reader | undefined,
+    /** The file's format. */
+    readonly codec: 'fsec' | 'age' = 'fsec',
   ) {}
 
   /** Plaintext size in bytes (padding excluded). */
@@ -72,11 +87,39 @@ export class EncryptedFile {
   }
 }
 
-/** Opens an encrypted file for random access. */
+/** The first bytes of a file, to tell its format. */
+async function headOf(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw fromFs(e, path)
+  })
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES)
+    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0)
+    return buf.subarray(0, bytesRead)
+  } catch (e) {
+    throw fromFs(e, path)
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Opens an encrypted file (.fsec, or binary age) for random access. */
 export async function openEncryptedFile(path: string, options: IdentityOptions): Promise<EncryptedFile> {
   if (typeof path !== 'string' || path === '') throw new ArgumentError('path must be a path')
   checkIdentityOptions(options)
   const source = resolve(path)
+  const head = await headOf(source)
+  if (startsWith(head, AGE_BINARY_MAGIC)) return openAgeFile(source, options)
+  if (isArmorStart(head)) {
+    throw new ArgumentError(
+      `${source} is an armored (PEM) age file: random access needs the binary form (decrypt it with decryptFile, or encrypt without armor)`,
+    )
+  }
+  // Anything else is read as .fsec, which says what is wrong with a file that is not one.
+  return openFsecFile(source, options)
+}
+
+async function openFsecFile(source: string, options: IdentityOptions): Promise<EncryptedFile> {
   const { header } = await readHeader(source)
   const { payloadKey, metadata } = await openHeader(header, options)
   try {
@@ -86,7 +129,24 @@ export async function openEncryptedFile(path: string, options: IdentityOptions):
       reader.close()
       throw new InvalidPaddingError('FSEC_PADDING_INVALID', `the metadata claims ${metadata.padding} bytes of padding but the payload holds ${payloadSize} bytes`)
     }
-    return new EncryptedFile(source, metadata, reader)
+    return new EncryptedFile(source, metadata, reader, 'fsec')
+  } finally {
+    payloadKey.destroy()
+  }
+}
+
+/**
+ * age has no size field: the reader takes the plaintext size from the payload length and
+ * authenticates the final chunk (its final flag) at open, so a file cut at a chunk boundary or
+ * extended fails here, before any read.
+ */
+async function openAgeFile(source: string, options: IdentityOptions): Promise<EncryptedFile> {
+  const st = await statRegularFile(source)
+  const { header } = await readBinaryAgeHeader(source, st.size)
+  const payloadKey = await openAgeHeader(header, options)
+  try {
+    const reader = await nativeCall(native.openReader(payloadKey, source, header.length, null))
+    return new EncryptedFile(source, ageMetadataOf(reader.size), reader, 'age')
   } finally {
     payloadKey.destroy()
   }

@@ -6,9 +6,8 @@
 import { open, readFile, rm, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 
-import type { AgeFileKey, AgeHeaderInfo, AgeKeyInput } from '../../binding'
-import { checkIdentityOptions, type DecryptOptions, type DecryptResult, type IdentityOptions, refuseUnsafeOutput } from '../decrypt'
-import type { RecipientInfo } from '../fsec'
+import type { AgeHeaderInfo } from '../../binding'
+import { checkIdentityOptions, type DecryptOptions, type DecryptResult, refuseUnsafeOutput } from '../decrypt'
 import {
   checkDestroyable,
   checkKeepOptions,
@@ -20,29 +19,26 @@ import {
 import { ArgumentError, fromFs, nativeCall, nativeSync } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
 import { runJob } from '../jobs'
-import { Key, type KeyInput, loadIdentities } from '../keys'
-import type { FileMetadata } from '../metadata'
-import { native, type NativeKey, type PayloadKey } from '../native'
-import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, defaultThreads, MAX_WORK_FACTOR } from '../options'
-import { type PassphraseSource, withPassphrase } from '../passphrase'
+import { native } from '../native'
+import { checkKnownOptions, checkRunOptions, defaultThreads } from '../options'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
-import type { RotateOptions, RotateResult } from '../rotate'
+import {
+  AGE_BINARY_MAGIC,
+  ageMetadataOf,
+  isArmorStart,
+  openAgeHeader,
+  plaintextSizeOf,
+  readBinaryAgeHeader,
+  recipientsOfAge,
+  sealAgeHeader,
+  startsWith,
+} from './age-common'
 import { rotateAgeFile } from './age-rotate'
 import type { Codec } from './codec'
 
 export const AGE_EXTENSION = '.age'
-// Any version line is claimed, so an unsupported version is reported as such (FSEC_UNSUPPORTED_VERSION
-// from the header parser) rather than as "not encrypted"; only v1 parses.
-export const BINARY_MAGIC = Buffer.from('age-encryption.org/')
-const ARMOR_MAGIC = Buffer.from('-----BEGIN AGE ENCRYPTED FILE-----')
 /** Armored files are de-armored in memory, so their size is bounded (streaming armor is later work). */
 export const MAX_ARMORED_BYTES = 64 * 1024 * 1024
-/** Bytes read to find the header of a binary file; a larger header is refused as invalid. */
-export const MAX_HEADER_READ = 1024 * 1024
-// STREAM: a 16-byte nonce, then 64 KiB plaintext chunks each with a 16-byte Poly1305 tag.
-const NONCE_SIZE = 16
-const CHUNK_SIZE = 64 * 1024
-const TAG_SIZE = 16
 
 const ENCRYPT_OPTIONS = [
   'to', 'passphrase', 'workFactor', 'output', 'overwrite', 'keep', 'destroyPasses',
@@ -53,75 +49,6 @@ const DECRYPT_OPTIONS = [
   'signal', 'onProgress', 'threads', 'durable',
 ] as const
 const INSPECT_OPTIONS = ['identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor'] as const
-
-export function startsWith(head: Buffer, magic: Buffer): boolean {
-  return head.length >= magic.length && head.subarray(0, magic.length).equals(magic)
-}
-
-/** age allows whitespace before the armor's BEGIN line (CCTV armor_whitespace_outside). */
-function isArmorStart(head: Buffer): boolean {
-  let i = 0
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++
-  return startsWith(head.subarray(i), ARMOR_MAGIC)
-}
-
-// Key text the native age parser takes directly; any other string is a path to a key file.
-const KEY_TEXT = /^\s*(age1|AGE-SECRET-KEY-|ssh-|-----BEGIN |#)/
-// Identity files protected by a passphrase that filesec's key loader opens: an age-encrypted
-// identity file (binary or armored, as age reads them) or an encrypted PEM private key.
-const PROTECTED_KEY = /^\s*(age-encryption\.org\/|-----BEGIN AGE ENCRYPTED FILE-----|-----BEGIN ENCRYPTED PRIVATE KEY-----|-----BEGIN [A-Z ]+-----\r?\nProc-Type: 4,ENCRYPTED)/
-
-/**
- * Turns filesec key inputs into what native.age.open/seal accept (key text or a native Key). With
- * `passphrase`, protected identity files are opened with it by filesec's key loader; without it the
- * native parser rejects them with FSEC_KEY_PASSPHRASE_REQUIRED (the CLI then asks for it).
- */
-export async function ageKeys(input: KeyInput | KeyInput[], passphrase?: PassphraseSource): Promise<AgeKeyInput[]> {
-  const list = Array.isArray(input) ? input : [input]
-  const out: AgeKeyInput[] = []
-  for (const k of list) {
-    const key = await ageKeyInput(k)
-    if (passphrase !== undefined && Buffer.isBuffer(key) && PROTECTED_KEY.test(key.subarray(0, 256).toString('latin1'))) {
-      out.push(...(await loadIdentities(key, { passphrase })).map((id) => id.native))
-    } else {
-      out.push(key)
-    }
-  }
-  return out
-}
-
-async function ageKeyInput(k: KeyInput): Promise<Buffer | NativeKey> {
-  if (k instanceof Key) return k.native
-  if (Buffer.isBuffer(k)) return k
-  if (typeof k === 'string') return KEY_TEXT.test(k) || k.includes('\n') ? Buffer.from(k) : readKeyFile(k)
-  if (k !== null && typeof k === 'object' && 'text' in k && typeof k.text === 'string') return Buffer.from(k.text)
-  if (k !== null && typeof k === 'object' && 'path' in k && typeof k.path === 'string') return readKeyFile(k.path)
-  throw new ArgumentError('a key must be a Key, key text, a Buffer, a path, { path } or { text }')
-}
-
-async function readKeyFile(path: string): Promise<Buffer> {
-  return readFile(resolve(path)).catch((e: unknown) => {
-    throw fromFs(e, resolve(path))
-  })
-}
-
-/** The plaintext size a whole STREAM payload of `payloadBytes` holds (its last chunk may be short or empty). */
-function plaintextSizeOf(payloadBytes: number): number {
-  const sealed = payloadBytes - NONCE_SIZE
-  const chunks = Math.max(1, Math.ceil(sealed / (CHUNK_SIZE + TAG_SIZE)))
-  return Math.max(0, sealed - chunks * TAG_SIZE)
-}
-
-export function recipientsOfAge(info: AgeHeaderInfo): RecipientInfo[] {
-  // An X25519 stanza holds only an ephemeral share: nothing in it names the recipient. The ssh
-  // stanzas carry a 4-byte key tag as their first argument.
-  return info.stanzas.map((s): RecipientInfo => {
-    if (s.type === 'X25519') return { type: 'x25519' }
-    if (s.type === 'scrypt') return { type: 'scrypt', workFactor: Number(s.args[1]) }
-    if (s.type === 'ssh-rsa' || s.type === 'ssh-ed25519') return { type: s.type, sshKeyTag: s.args[0]! }
-    return { type: 'unknown', stanzaType: s.type }
-  })
-}
 
 interface AgeFile {
   /** The binary (de-armored) file to run the payload job on: the input, or a temporary copy. */
@@ -134,23 +61,6 @@ interface AgeFile {
   cleanup(): Promise<void>
 }
 
-/** Reads the header of a binary age file (a bounded prefix; the payload job reads the rest). */
-async function readBinaryHeader(path: string, fileSize: number): Promise<{ header: Buffer; info: AgeHeaderInfo }> {
-  const fh = await open(path, 'r').catch((e: unknown) => {
-    throw fromFs(e, path)
-  })
-  try {
-    const n = Math.min(fileSize, MAX_HEADER_READ)
-    const buf = Buffer.alloc(n)
-    const { bytesRead } = await fh.read(buf, 0, n, 0)
-    const head = buf.subarray(0, bytesRead)
-    const info = nativeSync(() => native.age.parseHeader(head, bytesRead === fileSize))
-    return { header: head.subarray(0, info.headerSize), info }
-  } finally {
-    await fh.close()
-  }
-}
-
 /**
  * Opens an age file for reading its header and payload. An armored file is de-armored in memory
  * (up to MAX_ARMORED_BYTES) into a temporary binary copy beside `tempNear` (ciphertext only, 0600),
@@ -161,15 +71,15 @@ async function readAgeFile(path: string, tempNear: string | null): Promise<AgeFi
   const fh = await open(path, 'r').catch((e: unknown) => {
     throw fromFs(e, path)
   })
-  const head = Buffer.alloc(BINARY_MAGIC.length)
+  const head = Buffer.alloc(AGE_BINARY_MAGIC.length)
   try {
     await fh.read(head, 0, head.length, 0)
   } finally {
     await fh.close()
   }
   // Anything else is taken as armor, so the strict de-armorer says what is wrong with it.
-  if (startsWith(head, BINARY_MAGIC)) {
-    const { header, info } = await readBinaryHeader(path, st.size)
+  if (startsWith(head, AGE_BINARY_MAGIC)) {
+    const { header, info } = await readBinaryAgeHeader(path, st.size)
     return { binaryPath: path, header, info, fileSize: st.size, cleanup: async () => {} }
   }
   if (st.size > MAX_ARMORED_BYTES) {
@@ -193,30 +103,6 @@ async function readAgeFile(path: string, tempNear: string | null): Promise<AgeFi
     fileSize: binary.length,
     cleanup: () => rm(copy, { force: true }),
   }
-}
-
-/** Unwraps the file key with the caller's identities or passphrase (the caller destroys it). */
-export async function openAgeFileKey(header: Buffer, o: IdentityOptions): Promise<AgeFileKey> {
-  const maxWorkFactor = o.maxWorkFactor ?? MAX_WORK_FACTOR
-  if (o.passphrase !== undefined) {
-    return withPassphrase(o.passphrase, 'passphrase', (pass) => nativeCall(native.age.open(header, [], pass, maxWorkFactor)))
-  }
-  const ids = await ageKeys(o.identity!, o.identityPassphrase)
-  return nativeCall(native.age.open(header, ids, null, maxWorkFactor))
-}
-
-/** Unwraps the file key with the caller's identities or passphrase; returns the payload key. */
-async function openAgeHeader(header: Buffer, o: DecryptOptions | InspectOptions): Promise<PayloadKey> {
-  const fileKey = await openAgeFileKey(header, o)
-  try {
-    return nativeSync(() => native.age.payloadKey(fileKey))
-  } finally {
-    fileKey.destroy()
-  }
-}
-
-function metadataOf(size: number): FileMetadata {
-  return { v: 1, padding: 0, size }
 }
 
 /** The input without `.age` (the age tool's convention); otherwise the caller must name the output. */
@@ -260,7 +146,7 @@ export async function decryptAgeFile(input: string, options: DecryptOptions): Pr
           ),
         options,
       )
-      return { input: source, output, plaintextBytes: result.plaintextBytes, metadata: metadataOf(result.plaintextBytes) }
+      return { input: source, output, plaintextBytes: result.plaintextBytes, metadata: ageMetadataOf(result.plaintextBytes) }
     } finally {
       payloadKey.destroy()
     }
@@ -281,19 +167,7 @@ export async function encryptAgeFile(input: string, options: EncryptOptions): Pr
   if (!keep) await checkDestroyable(source)
   if (!options.overwrite) await assertOutputAbsent(output)
 
-  const sealed =
-    options.passphrase !== undefined
-      ? await withPassphrase(options.passphrase, 'passphrase', (pass) =>
-          nativeCall(native.age.seal([], pass, options.workFactor ?? DEFAULT_WORK_FACTOR)),
-        )
-      : await nativeCall(native.age.seal(await ageKeys(options.to!), null, 0))
-  const { header } = sealed
-  let payloadKey: PayloadKey
-  try {
-    payloadKey = nativeSync(() => native.age.payloadKey(sealed.fileKey))
-  } finally {
-    sealed.fileKey.destroy()
-  }
+  const { header, payloadKey } = await sealAgeHeader(options)
   return writeEncryptedFile({ source, st, output, header, payloadKey, padding: 0, keep, options }, () =>
     recipientsOfAge(native.age.parseHeader(header)),
   )
@@ -323,18 +197,16 @@ export async function inspectAgeFile(file: string, options?: InspectOptions): Pr
   if (options === undefined) return result
   // Opening the header checks its MAC; nothing of the payload is decrypted.
   ;(await openAgeHeader(f.header, options)).destroy()
-  return { ...result, metadata: metadataOf(size) }
+  return { ...result, metadata: ageMetadataOf(size) }
 }
 
 export const ageCodec: Codec = {
   name: 'age',
   description: 'age v1 (age-encryption.org/v1): X25519, ssh-ed25519, ssh-rsa and scrypt recipients; ChaCha20-Poly1305 STREAM',
   extension: AGE_EXTENSION,
-  matches: (head) => startsWith(head, BINARY_MAGIC) || isArmorStart(head),
+  matches: (head) => startsWith(head, AGE_BINARY_MAGIC) || isArmorStart(head),
   encryptFile: encryptAgeFile,
   decryptFile: decryptAgeFile,
   inspect: inspectAgeFile,
-  // Called through a function: age-rotate imports this module, so under CommonJS its export may
-  // not be there yet while this object is built.
-  rotateFile: (path: string, options: RotateOptions): Promise<RotateResult> => rotateAgeFile(path, options),
+  rotateFile: rotateAgeFile,
 }

@@ -35,7 +35,7 @@ import {
   type RotateResult,
   rotationTestHooks,
 } from '../rotate'
-import { ageKeys, BINARY_MAGIC, MAX_HEADER_READ, openAgeFileKey, recipientsOfAge, startsWith } from './age-codec'
+import { AGE_BINARY_MAGIC, ageKeys, MAX_AGE_HEADER, openAgeFileKey, recipientsOfAge, startsWith } from './age-common'
 
 const FINGERPRINT = /^[0-9a-f]{64}$/i
 
@@ -91,10 +91,10 @@ async function readAgeForRotation(path: string): Promise<AgeRead> {
     const st = await handle.stat({ bigint: true })
     if (!st.isFile()) throw new FileError('FSEC_NOT_A_FILE', `${path} is not a regular file`, { path })
     const size = Number(st.size)
-    const buf = Buffer.alloc(Math.min(size, MAX_HEADER_READ))
+    const buf = Buffer.alloc(Math.min(size, MAX_AGE_HEADER))
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0)
     const head = buf.subarray(0, bytesRead)
-    if (!startsWith(head, BINARY_MAGIC)) {
+    if (!startsWith(head, AGE_BINARY_MAGIC)) {
       // The codec also claims armored files; their commit would have to re-armor the whole file.
       throw new ArgumentError(
         `${path} is an armored (PEM) age file: rotating armored age files is not supported yet (decrypt it and encrypt it again)`,
@@ -206,8 +206,8 @@ export async function rotateAgeFile(file: string, options: RotateOptions): Promi
         }),
       ),
     )
-    if (newHeader.length > MAX_HEADER_READ) {
-      throw new ArgumentError(`the new header would be over ${MAX_HEADER_READ} bytes (too many recipients)`)
+    if (newHeader.length > MAX_AGE_HEADER) {
+      throw new ArgumentError(`the new header would be over ${MAX_AGE_HEADER} bytes (too many recipients)`)
     }
     // The header about to be committed must parse and carry a MAC made with this file's key:
     // otherwise nobody, old or new recipient, could open the file afterwards.
