@@ -1,7 +1,7 @@
 // filesec: public-key file encryption for sensitive data.
 export { SecFile } from './secfile'
 // The file functions go through the codec registry (lib/codecs): one API for every format.
-export { DEFAULT_CODEC, decryptFile, encryptFile, inspect, rotateFile } from './codecs/api'
+export { DEFAULT_CODEC, decryptFile, encryptFile, inspect, rotateFile, verifyEncryptedFile } from './codecs/api'
 export type { Codec, CodecInfo } from './codecs/codec'
 export { listCodecs, registerCodec, unregisterCodec } from './codecs/registry'
 export { type EncryptOptions, type EncryptResult, type RecipientOptions } from './encrypt'
@@ -18,7 +18,7 @@ export {
 export { EncryptedFile, openEncryptedFile } from './reader'
 export { type InspectResult, type RecipientInfo } from './fsec'
 export { type InspectOptions, type InspectWithMetadataResult } from './inspect'
-export { verifyEncryptedFile, type VerifyEncryptedFileOptions, type VerifyEncryptedFileResult } from './verify'
+export { type VerifyEncryptedFileOptions, type VerifyEncryptedFileResult } from './verify'
 export { type PadOption, paddingFor, padmeLength } from './padding'
 export { fileStatus, type FileStatus } from './status'
 export { recoverRotation, type RecoverResult, type RotateOptions, type RotateResult } from './rotate'

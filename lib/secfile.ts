@@ -10,7 +10,9 @@ import { ArgumentError, FileError, fromFs } from './errors'
 import { decryptFile, encryptFile, inspect, rotateFile } from './codecs/api'
 import type { DecryptOptions, DecryptResult, IdentityOptions } from './decrypt'
 import type { EncryptOptions, EncryptResult } from './encrypt'
-import { FSEC_MAGIC, type InspectResult } from './fsec'
+import { type InspectResult } from './fsec'
+import { SNIFF_BYTES } from './codecs/codec'
+import { codecForHead } from './codecs/registry'
 import type { InspectOptions, InspectWithMetadataResult } from './inspect'
 import {
   DEFAULT_PADDED_SIZE,
@@ -50,7 +52,7 @@ export class SecFile {
     return this.current
   }
 
-  /** True when the file starts with the .fsec magic (reads 7 bytes). */
+  /** True when the file starts like a file of a registered codec (.fsec, age, …; reads 64 bytes). */
   get isEncrypted(): boolean {
     let fd: number
     try {
@@ -59,8 +61,9 @@ export class SecFile {
       throw fromFs(e, this.current)
     }
     try {
-      const head = Buffer.alloc(FSEC_MAGIC.length)
-      return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(FSEC_MAGIC)
+      const head = Buffer.alloc(SNIFF_BYTES)
+      const n = readSync(fd, head, 0, head.length, 0)
+      return codecForHead(head.subarray(0, n)) !== undefined
     } catch (e) {
       throw fromFs(e, this.current)
     } finally {

@@ -10,7 +10,8 @@ import type { MediumInfo } from './detect/medium'
 import type { SyncServiceInfo } from './detect/sync'
 import type { VcsInfo } from './detect/vcs'
 import { ArgumentError, FileError, fromFs } from './errors'
-import { FSEC_MAGIC } from './fsec'
+import { SNIFF_BYTES } from './codecs/codec'
+import { codecForHead } from './codecs/registry'
 
 export interface FileStatus {
   path: string
@@ -69,14 +70,14 @@ export async function fileStatus(path: string): Promise<FileStatus> {
   }
 }
 
-/** True when the file starts with the filesec magic (its first 7 bytes). */
+/** True when the file starts like a file of a registered codec (.fsec, age, …). */
 async function startsWithMagic(abs: string): Promise<boolean> {
   let handle
   try {
     handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-    const head = Buffer.alloc(FSEC_MAGIC.length)
+    const head = Buffer.alloc(SNIFF_BYTES)
     const { bytesRead } = await handle.read(head, 0, head.length, 0)
-    return bytesRead === head.length && head.equals(FSEC_MAGIC)
+    return codecForHead(head.subarray(0, bytesRead)) !== undefined
   } catch (e) {
     throw fromFs(e, abs)
   } finally {

@@ -9,7 +9,8 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
 import { AbortError, ArgumentError, FileError, FilesecError, fromFs, PaddingError } from './errors'
-import { FSEC_MAGIC, hasFsecMagic } from './fsec'
+import { SNIFF_BYTES } from './codecs/codec'
+import { codecForHead } from './codecs/registry'
 import {
   DEFAULT_PADDED_SIZE,
   encodeTrailer,
@@ -258,15 +259,16 @@ async function putBack(handle: FileHandle, path: string, cause: unknown, before:
 }
 
 /**
- * A trailer appended to a .fsec file would make it fail to decrypt (trailing data), and would hide
- * nothing: padding belongs on the plaintext (or use encrypt's `pad` option).
+ * A trailer appended to an encrypted file (.fsec, age, …) would make it fail to decrypt (trailing
+ * data), and would hide nothing: padding belongs on the plaintext (or use encrypt's `pad` option).
  */
 async function refuseEncrypted(handle: FileHandle, file: string): Promise<void> {
-  const head = Buffer.alloc(FSEC_MAGIC.length)
+  const head = Buffer.alloc(SNIFF_BYTES)
   const { bytesRead } = await handle.read(head, 0, head.length, 0)
-  if (hasFsecMagic(head.subarray(0, bytesRead))) {
+  const codec = codecForHead(head.subarray(0, bytesRead))
+  if (codec !== undefined) {
     throw new ArgumentError(
-      `${file} is an encrypted .fsec file: pad the plaintext before encrypting it, or encrypt with the pad option`,
+      `${file} is an encrypted ${codec.name === 'fsec' ? '.fsec' : codec.name} file: pad the plaintext before encrypting it, or encrypt with the pad option`,
     )
   }
 }

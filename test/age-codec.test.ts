@@ -7,7 +7,20 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { ArgumentError, decryptFile, encryptFile, generateKeyPair, inspect, listCodecs, writePrivateKey } from '../lib'
+import {
+  ArgumentError,
+  decryptFile,
+  encryptFile,
+  fileStatus,
+  generateKeyPair,
+  inspect,
+  listCodecs,
+  padFile,
+  SecFile,
+  verifyEncryptedFile,
+  writePrivateKey,
+} from '../lib'
+import { native } from '../lib/native'
 import { ageCodec } from '../lib/codecs/age-codec'
 import { ageVectorNames, needsMlKem, readAgeVector } from './age-vectors'
 import { randomFile, scratchDir } from './helpers'
@@ -79,7 +92,7 @@ const toolsMissing = ['age', 'age-keygen', 'ssh-keygen'].filter((t) => !have(t))
 
     it('age is a built-in codec that encrypts and rotates (header only: test/age-rotate.test.ts)', () => {
       const info = listCodecs().find((c) => c.name === 'age')
-      assert.deepEqual({ ...info, description: '' }, { name: 'age', description: '', extension: '.age', canEncrypt: true, canRotate: true })
+      assert.deepEqual({ ...info, description: '' }, { name: 'age', description: '', extension: '.age', canEncrypt: true, canRotate: true, canVerify: true })
     })
 
     for (const kind of kinds) {
@@ -195,6 +208,34 @@ const toolsMissing = ['age', 'age-keygen', 'ssh-keygen'].filter((t) => !have(t))
       const before = readdirSync(dir())
       await assert.rejects(decryptFile(f('doc.txt.age'), { identity: f('ed'), output: f('never') }), { code: 'FSEC_NO_MATCHING_RECIPIENT' })
       assert.deepEqual(strayFiles(dir(), before), [])
+    })
+
+    it('verifyEncryptedFile authenticates every chunk of an age file (binary and armored), writing nothing; SecFile, status and padFile see it as encrypted', async () => {
+      const data = randomFile(f('ver'), 3 * 65536 + 10)
+      const enc = await encryptFile(f('ver'), { codec: 'age', to: kinds[0].to(), keep: true })
+      writeFileSync(f('ver.pem.age'), native.age.armor(readFileSync(enc.output)))
+      const before = readdirSync(dir()).sort()
+      for (const path of [enc.output, f('ver.pem.age')]) {
+        const r = await verifyEncryptedFile(path, { identity: kinds[0].identity() })
+        assert.equal(r.plaintextBytes, data.length)
+        assert.deepEqual(r.metadata, { v: 1, padding: 0, size: data.length })
+      }
+      assert.deepEqual(readdirSync(dir()).sort(), before, 'no plaintext or temporary file written')
+      // A flipped byte in the second chunk, a cut at a chunk boundary, a wrong key.
+      const bytes = readFileSync(enc.output)
+      const damaged = Buffer.from(bytes)
+      damaged[damaged.length - 100_000] ^= 1
+      writeFileSync(f('ver.bad.age'), damaged)
+      await assert.rejects(verifyEncryptedFile(f('ver.bad.age'), { identity: kinds[0].identity() }), { code: 'FSEC_PAYLOAD_TAMPERED' })
+      const headerSize = bytes.length - 16 - (3 * 65536 + 10) - 4 * 16
+      writeFileSync(f('ver.cut.age'), bytes.subarray(0, headerSize + 16 + 3 * (65536 + 16)))
+      await assert.rejects(verifyEncryptedFile(f('ver.cut.age'), { identity: kinds[0].identity() }), { code: 'FSEC_TRUNCATED' })
+      await assert.rejects(verifyEncryptedFile(enc.output, { identity: kinds[1].identity() }), { code: 'FSEC_NO_MATCHING_RECIPIENT' })
+      assert.equal(new SecFile(enc.output).isEncrypted, true)
+      assert.equal(new SecFile(f('ver.pem.age')).isEncrypted, true)
+      assert.equal(new SecFile(f('ver')).isEncrypted, false)
+      assert.equal((await fileStatus(enc.output)).isEncrypted, true)
+      await assert.rejects(padFile(enc.output), (e: Error) => e instanceof ArgumentError && /encrypted age file/.test(e.message))
     })
 
     it('inspect: stanza types without a key; { v: 1, padding: 0, size } with one', async () => {

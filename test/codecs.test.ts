@@ -87,12 +87,12 @@ describe('codec registry', function () {
   it('§7.137 the built-in registry holds the fsec codec, which encrypts and rotates', () => {
     const fsec = listCodecs().find((c) => c.name === 'fsec')
     assert.ok(fsec)
-    assert.deepEqual({ ...fsec, description: '' }, { name: 'fsec', description: '', extension: '.fsec', canEncrypt: true, canRotate: true })
+    assert.deepEqual({ ...fsec, description: '' }, { name: 'fsec', description: '', extension: '.fsec', canEncrypt: true, canRotate: true, canVerify: true })
   })
 
   it('§7.138/§7.139 register, use, unregister (twice is harmless); a name is registered once', () => {
     registerCodec(rot13Codec())
-    assert.ok(listCodecs().some((c) => c.name === 'rot13' && c.canEncrypt && !c.canRotate))
+    assert.ok(listCodecs().some((c) => c.name === 'rot13' && c.canEncrypt && !c.canRotate && !c.canVerify))
     assert.throws(() => registerCodec(rot13Codec()), ArgumentError)
     assert.equal(unregisterCodec('rot13'), true)
     assert.equal(unregisterCodec('rot13'), false)

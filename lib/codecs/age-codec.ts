@@ -19,6 +19,7 @@ import {
 import { ArgumentError, fromFs, nativeCall, nativeSync } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
 import { runJob } from '../jobs'
+import { verifyPayload, type VerifyEncryptedFileOptions, type VerifyEncryptedFileResult } from '../verify'
 import { native } from '../native'
 import { checkKnownOptions, checkRunOptions, defaultThreads } from '../options'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
@@ -200,6 +201,31 @@ export async function inspectAgeFile(file: string, options?: InspectOptions): Pr
   return { ...result, metadata: ageMetadataOf(size) }
 }
 
+const VERIFY_OPTIONS = [
+  'identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor', 'signal', 'onProgress', 'threads', 'durable',
+] as const
+
+/** Checks that an age file decrypts with these keys (header MAC and every chunk), writing no plaintext. */
+export async function verifyAgeFile(path: string, options: VerifyEncryptedFileOptions): Promise<VerifyEncryptedFileResult> {
+  checkKnownOptions(options, VERIFY_OPTIONS, 'verify')
+  checkIdentityOptions(options)
+  checkRunOptions(options)
+  const source = resolve(path)
+  // An armored file's binary copy (ciphertext only) goes beside it, and is removed afterwards.
+  const file = await readAgeFile(source, source)
+  try {
+    const payloadKey = await openAgeHeader(file.header, options)
+    try {
+      const result = await verifyPayload(file.binaryPath, payloadKey, file.header.length, null, options)
+      return { plaintextBytes: result.plaintextBytes, metadata: ageMetadataOf(result.plaintextBytes) }
+    } finally {
+      payloadKey.destroy()
+    }
+  } finally {
+    await file.cleanup()
+  }
+}
+
 export const ageCodec: Codec = {
   name: 'age',
   description: 'age v1 (age-encryption.org/v1): X25519, ssh-ed25519, ssh-rsa and scrypt recipients; ChaCha20-Poly1305 STREAM',
@@ -209,4 +235,5 @@ export const ageCodec: Codec = {
   decryptFile: decryptAgeFile,
   inspect: inspectAgeFile,
   rotateFile: rotateAgeFile,
+  verifyFile: verifyAgeFile,
 }

@@ -8,6 +8,7 @@ import type { EncryptOptions, EncryptResult } from '../encrypt'
 import { ArgumentError } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
 import type { RotateOptions, RotateResult } from '../rotate'
+import type { VerifyEncryptedFileOptions, VerifyEncryptedFileResult } from '../verify'
 import { ageCodec } from './age-codec'
 import { fsecCodec } from './fsec-codec'
 import { codecNamed, codecOfFile, registerBuiltInCodec } from './registry'
@@ -58,4 +59,16 @@ export async function rotateFile(file: string, options: RotateOptions): Promise<
   const codec = await codecOfFile(resolve(file))
   if (codec.rotateFile === undefined) throw new ArgumentError(`files of the '${codec.name}' codec cannot be rotated`)
   return codec.rotateFile(file, options)
+}
+
+/**
+ * Checks that an encrypted file in any registered format decrypts with these keys (header and
+ * every payload chunk authenticate), writing no plaintext anywhere.
+ */
+export async function verifyEncryptedFile(file: string, options: VerifyEncryptedFileOptions): Promise<VerifyEncryptedFileResult> {
+  checkPath(file, 'path')
+  checkOptions(options)
+  const codec = await codecOfFile(resolve(file))
+  if (codec.verifyFile === undefined) throw new ArgumentError(`files of the '${codec.name}' codec cannot be verified without decrypting them`)
+  return codec.verifyFile(file, options)
 }

@@ -5,6 +5,7 @@ import type { DecryptOptions, DecryptResult } from '../decrypt'
 import type { EncryptOptions, EncryptResult } from '../encrypt'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
 import type { RotateOptions, RotateResult } from '../rotate'
+import type { VerifyEncryptedFileOptions, VerifyEncryptedFileResult } from '../verify'
 
 /** Bytes read from the start of a file to recognise its codec. */
 export const SNIFF_BYTES = 64
@@ -27,6 +28,11 @@ export interface Codec {
   inspect(path: string, options?: InspectOptions): Promise<InspectWithMetadataResult>
   /** Absent when the format has no header-only rotation. */
   rotateFile?(path: string, options: RotateOptions): Promise<RotateResult>
+  /**
+   * Checks that the file decrypts with the given keys (every chunk authenticated), writing no
+   * plaintext. Absent when the codec cannot check a file without decrypting it to an output.
+   */
+  verifyFile?(path: string, options: VerifyEncryptedFileOptions): Promise<VerifyEncryptedFileResult>
 }
 
 /** What listCodecs() says of each registered codec. */
@@ -36,4 +42,5 @@ export interface CodecInfo {
   extension: string
   canEncrypt: boolean
   canRotate: boolean
+  canVerify: boolean
 }

@@ -4,6 +4,7 @@ import { encryptFile } from '../encrypt'
 import { hasFsecMagic } from '../fsec'
 import { inspect } from '../inspect'
 import { rotateFile } from '../rotate'
+import { verifyEncryptedFile } from '../verify'
 import type { Codec } from './codec'
 
 export const fsecCodec: Codec = {
@@ -15,4 +16,5 @@ export const fsecCodec: Codec = {
   decryptFile,
   inspect,
   rotateFile,
+  verifyFile: verifyEncryptedFile,
 }

@@ -20,7 +20,7 @@ export function registerCodec(codec: Codec): void {
   for (const k of ['matches', 'decryptFile', 'inspect'] as const) {
     if (typeof codec[k] !== 'function') throw new ArgumentError(`codec '${codec.name}': ${k} must be a function`)
   }
-  for (const k of ['encryptFile', 'rotateFile'] as const) {
+  for (const k of ['encryptFile', 'rotateFile', 'verifyFile'] as const) {
     if (codec[k] !== undefined && typeof codec[k] !== 'function') {
       throw new ArgumentError(`codec '${codec.name}': ${k} must be a function when given`)
     }
@@ -50,6 +50,7 @@ export function listCodecs(): CodecInfo[] {
     extension: c.extension,
     canEncrypt: typeof c.encryptFile === 'function',
     canRotate: typeof c.rotateFile === 'function',
+    canVerify: typeof c.verifyFile === 'function',
   }))
 }
 
