@@ -87,7 +87,8 @@ export function parseHeader(header: Buffer): FsecHeaderInfo {
 }
 
 export interface RecipientInfo {
-  type: 'rsa-oaep-sha256' | 'x25519' | 'scrypt' | 'unknown'
+  /** The recipient kind; 'ssh-ed25519' and 'ssh-rsa' occur in age files only. */
+  type: 'rsa-oaep-sha256' | 'x25519' | 'scrypt' | 'ssh-ed25519' | 'ssh-rsa' | 'unknown'
   /** Recipient key fingerprint (SHA-256 of its SubjectPublicKeyInfo), for key recipients. */
   fingerprint?: string
   /** RSA modulus size, for RSA recipients. */
@@ -109,6 +110,8 @@ export interface InspectResult {
   sealedMetadataSize: number
   passphrase: boolean
   recipients: RecipientInfo[]
+  /** age files: whether the file is ASCII-armored (PEM, `age -a`); absent for other codecs. */
+  armored?: boolean
 }
 
 /** The recipients a header lists (its reserved space is not one). */

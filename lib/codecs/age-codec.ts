@@ -3,10 +3,16 @@
 // its payload key handle (native.age.payloadKey) reaches JS, for the same native file jobs .fsec
 // uses (temp file + rename, mode 0600, abort, progress). age has no sealed metadata: what
 // decrypt/inspect report as metadata is { v: 1, padding: 0, size } derived from the payload.
-import { open, readFile, rm, stat } from 'node:fs/promises'
+//
+// ASCII-armored files (`age -a`) of any size are read and written through the streaming native
+// armor jobs (lib/armor.ts): decryption de-armors into a temporary binary copy beside the output
+// (ciphertext only, 0600, removed afterwards), encryption armors the binary file the native job
+// wrote (writeEncryptedFile with armor).
+import { open, readFile, rm } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 
 import type { AgeFileKey, AgeHeaderInfo, AgeKeyInput } from '../../binding'
+import { dearmorFile, dearmorHead } from '../armor'
 import { checkIdentityOptions, type DecryptOptions, type DecryptResult, refuseUnsafeOutput } from '../decrypt'
 import type { RecipientInfo } from '../fsec'
 import {
@@ -15,15 +21,23 @@ import {
   checkRecipientOptions,
   type EncryptOptions,
   type EncryptResult,
+  PhasedProgress,
   writeEncryptedFile,
 } from '../encrypt'
-import { ArgumentError, fromFs, nativeCall, nativeSync } from '../errors'
+import { ArgumentError, fromFs, HeaderError, nativeCall, nativeSync, SourceChangedError } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
 import { runJob } from '../jobs'
 import { Key, type KeyInput } from '../keys'
 import type { FileMetadata } from '../metadata'
 import { native, type PayloadKey } from '../native'
-import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, defaultThreads, MAX_WORK_FACTOR } from '../options'
+import {
+  checkKnownOptions,
+  checkRunOptions,
+  DEFAULT_WORK_FACTOR,
+  defaultThreads,
+  MAX_WORK_FACTOR,
+  type RunOptions,
+} from '../options'
 import { withPassphrase } from '../passphrase'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
 import type { Codec } from './codec'
@@ -33,9 +47,7 @@ export const AGE_EXTENSION = '.age'
 // from the header parser) rather than as "not encrypted"; only v1 parses.
 const BINARY_MAGIC = Buffer.from('age-encryption.org/')
 const ARMOR_MAGIC = Buffer.from('-----BEGIN AGE ENCRYPTED FILE-----')
-/** Armored files are de-armored in memory, so their size is bounded (streaming armor is later work). */
-export const MAX_ARMORED_BYTES = 64 * 1024 * 1024
-/** Bytes read to find the header of a binary file; a larger header is refused as invalid. */
+/** Bytes read to find the header (of the binary file); a larger header is refused as invalid. */
 const MAX_HEADER_READ = 1024 * 1024
 // STREAM: a 16-byte nonce, then 64 KiB plaintext chunks each with a 16-byte Poly1305 tag.
 const NONCE_SIZE = 16
@@ -44,7 +56,7 @@ const TAG_SIZE = 16
 
 const ENCRYPT_OPTIONS = [
   'to', 'passphrase', 'workFactor', 'output', 'overwrite', 'keep', 'destroyPasses',
-  'signal', 'onProgress', 'threads', 'durable',
+  'signal', 'onProgress', 'threads', 'durable', 'armor',
 ] as const
 const DECRYPT_OPTIONS = [
   'identity', 'passphrase', 'maxWorkFactor', 'output', 'overwrite', 'allowUnsafeOutput',
@@ -95,28 +107,29 @@ function plaintextSizeOf(payloadBytes: number): number {
 }
 
 function recipientsOfAge(info: AgeHeaderInfo): RecipientInfo[] {
-  // RecipientInfo names .fsec's types; age's X25519 and scrypt are the same constructions,
-  // the others (ssh-rsa, ssh-ed25519, plugins) are reported as 'unknown' for now.
+  // age's X25519 and scrypt are the constructions .fsec's types name; its stanzas carry no key
+  // fingerprint (an ssh-* stanza's tag is only 4 bytes of a hash). Plugin stanzas are 'unknown'.
   return info.stanzas.map((s): RecipientInfo => {
     if (s.type === 'X25519') return { type: 'x25519' }
     if (s.type === 'scrypt') return { type: 'scrypt', workFactor: Number(s.args[1]) }
+    if (s.type === 'ssh-ed25519') return { type: 'ssh-ed25519' }
+    if (s.type === 'ssh-rsa') return { type: 'ssh-rsa' }
     return { type: 'unknown' }
   })
 }
 
-interface AgeFile {
-  /** The binary (de-armored) file to run the payload job on: the input, or a temporary copy. */
-  binaryPath: string
+/** The header of an age file, binary or armored. */
+interface AgeHeader {
+  armored: boolean
   /** The header bytes (binary). */
   header: Buffer
   info: AgeHeaderInfo
-  fileSize: number
-  /** Removes the temporary binary copy of an armored file, if one was made. */
-  cleanup(): Promise<void>
+  /** Size of the binary (de-armored) file, when known: always for a binary file. */
+  binarySize: number | null
 }
 
 /** Reads the header of a binary age file (a bounded prefix; the payload job reads the rest). */
-async function readBinaryHeader(path: string, fileSize: number): Promise<{ header: Buffer; info: AgeHeaderInfo }> {
+async function readBinaryHeader(path: string, fileSize: number): Promise<AgeHeader> {
   const fh = await open(path, 'r').catch((e: unknown) => {
     throw fromFs(e, path)
   })
@@ -126,18 +139,29 @@ async function readBinaryHeader(path: string, fileSize: number): Promise<{ heade
     const { bytesRead } = await fh.read(buf, 0, n, 0)
     const head = buf.subarray(0, bytesRead)
     const info = nativeSync(() => native.age.parseHeader(head, bytesRead === fileSize))
-    return { header: head.subarray(0, info.headerSize), info }
+    return { armored: false, header: head.subarray(0, info.headerSize), info, binarySize: fileSize }
   } finally {
     await fh.close()
   }
 }
 
+/** Parses the header at the start of de-armored data (`whole`: the data is the whole binary file). */
+function parseDearmoredHeader(head: Buffer, whole: boolean): { header: Buffer; info: AgeHeaderInfo } {
+  // The armor holds a binary age file; armor inside armor is not one (and the header parser
+  // would de-armor it again).
+  if (!startsWith(head, BINARY_MAGIC)) {
+    throw new HeaderError('FSEC_HEADER_INVALID', 'age header: the armored data is not an age file (bad version line)')
+  }
+  const info = nativeSync(() => native.age.parseHeader(head, whole))
+  return { header: head.subarray(0, info.headerSize), info }
+}
+
 /**
- * Opens an age file for reading its header and payload. An armored file is de-armored in memory
- * (up to MAX_ARMORED_BYTES) into a temporary binary copy beside `tempNear` (ciphertext only, 0600),
- * so the payload still goes through the native file job.
+ * Reads the header of an age file. An armored file is de-armored only as far as its header
+ * (the whole armor is checked when the payload is de-armored), so a wrong key or a damaged header
+ * is reported before any large de-armoring.
  */
-async function readAgeFile(path: string, tempNear: string | null): Promise<AgeFile> {
+async function readAgeHeader(path: string): Promise<AgeHeader> {
   const st = await statRegularFile(path)
   const fh = await open(path, 'r').catch((e: unknown) => {
     throw fromFs(e, path)
@@ -148,31 +172,23 @@ async function readAgeFile(path: string, tempNear: string | null): Promise<AgeFi
   } finally {
     await fh.close()
   }
+  if (startsWith(head, BINARY_MAGIC)) return readBinaryHeader(path, st.size)
   // Anything else is taken as armor, so the strict de-armorer says what is wrong with it.
-  if (startsWith(head, BINARY_MAGIC)) {
-    const { header, info } = await readBinaryHeader(path, st.size)
-    return { binaryPath: path, header, info, fileSize: st.size, cleanup: async () => {} }
-  }
-  if (st.size > MAX_ARMORED_BYTES) {
-    throw new ArgumentError(
-      `${path} is an armored (PEM) age file of ${st.size} bytes: armored files over ${MAX_ARMORED_BYTES} bytes are not supported yet (de-armor it with the age tool first)`,
-    )
-  }
-  const armored = await readFile(path).catch((e: unknown) => {
-    throw fromFs(e, path)
-  })
-  const binary = nativeSync(() => native.age.dearmor(armored))
-  const info = nativeSync(() => native.age.parseHeader(binary, true))
-  const header = binary.subarray(0, info.headerSize)
-  if (tempNear === null) return { binaryPath: path, header, info, fileSize: st.size, cleanup: async () => {} }
-  const copy = tempPathFor(tempNear)
-  await nativeCall(native.writeNewFile(copy, tempPathFor(copy), binary, false))
-  return {
-    binaryPath: copy,
-    header,
-    info,
-    fileSize: binary.length,
-    cleanup: () => rm(copy, { force: true }),
+  const d = await dearmorHead(path, MAX_HEADER_READ)
+  const { header, info } = parseDearmoredHeader(d.head, d.complete && d.head.length === d.binaryBytes)
+  return { armored: true, header, info, binarySize: d.complete ? d.binaryBytes : null }
+}
+
+/**
+ * De-armors a whole armored age file into `copy` (a new 0600 file beside the output: ciphertext
+ * only; removed on failure, else by the caller), checking that it still has the header that
+ * was opened.
+ */
+async function dearmorPayload(source: string, copy: string, header: Buffer, options: RunOptions): Promise<void> {
+  const d = await dearmorFile(source, copy, header.length, options)
+  if (!d.head.equals(header)) {
+    await rm(copy, { force: true })
+    throw new SourceChangedError('FSEC_SOURCE_CHANGED', `${source} changed while it was being read`, { path: source })
   }
 }
 
@@ -220,35 +236,40 @@ export async function decryptAgeFile(input: string, options: DecryptOptions): Pr
   if (output === source) throw new ArgumentError('the output must differ from the input')
   if (!options.overwrite) await assertOutputAbsent(output)
   if (options.allowUnsafeOutput !== true) await refuseUnsafeOutput(output)
-  const file = await readAgeFile(source, output)
+  const { armored, header } = await readAgeHeader(source)
+  const payloadKey = await openAgeHeader(header, options)
+  // An armored file is de-armored into a binary copy beside the output for the payload job;
+  // progress then runs over both steps (weighted by the bytes each one reads).
+  const armoredSize = armored ? (await statRegularFile(source)).size : 0
+  const progress = new PhasedProgress(options.onProgress, armoredSize + Math.floor((armoredSize * 3) / 4))
+  const binaryPath = armored ? tempPathFor(output) : source
   try {
-    const payloadKey = await openAgeHeader(file.header, options)
-    try {
-      const result = await runJob(
-        (onProgress) =>
-          native.decryptFile(
-            payloadKey,
-            {
-              source: file.binaryPath,
-              payloadOffset: file.header.length,
-              expectedSize: null,
-              output,
-              tempPath: tempPathFor(output),
-              overwrite: options.overwrite === true,
-              durable: options.durable !== false,
-              threads: options.threads ?? defaultThreads(),
-              mtimeMs: null,
-            },
-            onProgress,
-          ),
-        options,
-      )
-      return { input: source, output, plaintextBytes: result.plaintextBytes, metadata: metadataOf(result.plaintextBytes) }
-    } finally {
-      payloadKey.destroy()
+    if (armored) {
+      await dearmorPayload(source, binaryPath, header, { ...options, onProgress: progress.scaledPhase('de-armor', armoredSize) })
     }
+    const result = await runJob(
+      (onProgress) =>
+        native.decryptFile(
+          payloadKey,
+          {
+            source: binaryPath,
+            payloadOffset: header.length,
+            expectedSize: null,
+            output,
+            tempPath: tempPathFor(output),
+            overwrite: options.overwrite === true,
+            durable: options.durable !== false,
+            threads: options.threads ?? defaultThreads(),
+            mtimeMs: null,
+          },
+          onProgress,
+        ),
+      armored ? { ...options, onProgress: progress.scaledPhase('decrypt', Math.floor((armoredSize * 3) / 4)) } : options,
+    )
+    return { input: source, output, plaintextBytes: result.plaintextBytes, metadata: metadataOf(result.plaintextBytes) }
   } finally {
-    await file.cleanup()
+    payloadKey.destroy()
+    if (armored) await rm(binaryPath, { force: true })
   }
 }
 
@@ -264,6 +285,8 @@ export async function encryptAgeFile(input: string, options: EncryptOptions): Pr
   if (!keep) await checkDestroyable(source)
   if (!options.overwrite) await assertOutputAbsent(output)
 
+  if (options.armor !== undefined && typeof options.armor !== 'boolean') throw new ArgumentError('armor must be a boolean')
+
   const sealed =
     options.passphrase !== undefined
       ? await withPassphrase(options.passphrase, 'passphrase', (pass) =>
@@ -277,7 +300,8 @@ export async function encryptAgeFile(input: string, options: EncryptOptions): Pr
   } finally {
     sealed.fileKey.destroy()
   }
-  return writeEncryptedFile({ source, st, output, header, payloadKey, padding: 0, keep, options }, () =>
+  const armor = options.armor === true
+  return writeEncryptedFile({ source, st, output, header, payloadKey, padding: 0, keep, options, armor }, () =>
     recipientsOfAge(native.age.parseHeader(header)),
   )
 }
@@ -289,24 +313,34 @@ export async function inspectAgeFile(file: string, options?: InspectOptions): Pr
     checkKnownOptions(options, INSPECT_OPTIONS, 'inspect')
     checkIdentityOptions(options)
   }
-  const f = await readAgeFile(path, null)
-  const size = plaintextSizeOf(f.fileSize - f.header.length)
+  const { armored, header, info, binarySize } = await readAgeHeader(path)
+  let binaryBytes = binarySize
+  if (binaryBytes === null) {
+    // A large armored file: one more pass checks the whole armor and gives the binary size,
+    // writing nothing.
+    const d = await dearmorFile(path, null, header.length, {})
+    if (!d.head.equals(header)) {
+      throw new SourceChangedError('FSEC_SOURCE_CHANGED', `${path} changed while it was being read`, { path })
+    }
+    binaryBytes = d.binaryBytes
+  }
   const result: InspectWithMetadataResult = {
     path,
     codec: 'age',
     formatVersion: 1,
     payload: 'ChaCha20-Poly1305 STREAM, 64 KiB chunks',
     fileId: '',
-    headerSize: f.header.length,
-    fileSize: (await stat(path)).size,
+    headerSize: header.length,
+    fileSize: (await statRegularFile(path)).size,
     sealedMetadataSize: 0,
-    passphrase: f.info.stanzas.some((s) => s.type === 'scrypt'),
-    recipients: recipientsOfAge(f.info),
+    passphrase: info.stanzas.some((s) => s.type === 'scrypt'),
+    recipients: recipientsOfAge(info),
+    armored,
   }
   if (options === undefined) return result
   // Opening the header checks its MAC; nothing of the payload is decrypted.
-  ;(await openAgeHeader(f.header, options)).destroy()
-  return { ...result, metadata: metadataOf(size) }
+  ;(await openAgeHeader(header, options)).destroy()
+  return { ...result, metadata: metadataOf(plaintextSizeOf(binaryBytes - header.length)) }
 }
 
 export const ageCodec: Codec = {
