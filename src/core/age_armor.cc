@@ -159,9 +159,12 @@ void Dearmorer::take_line(ByteView raw, bool terminated, std::vector<uint8_t>* o
 }
 
 void Dearmorer::take_trailing(ByteView in) {
+  // As age: what follows the END line is judged by its first 1 KiB. Anything but whitespace
+  // there is trailing data; whitespace that reaches 1 KiB is too much.
+  size_t look = std::min(in.size, kMaxArmorWhitespace - std::min(trailing_, kMaxArmorWhitespace));
+  for (size_t i = 0; i < look && !trailing_data_; ++i) trailing_data_ = !is_space(in.data[i]);
   trailing_ += in.size;
-  for (size_t i = 0; i < in.size && !trailing_data_; ++i) trailing_data_ = !is_space(in.data[i]);
-  // The amount is checked first (as the whole-buffer reader always did), the content at the end.
+  if (trailing_data_) bad_armor("trailing data after the armored file");
   if (trailing_ >= kMaxArmorWhitespace) bad_armor("too much trailing whitespace");
 }
 
@@ -213,8 +216,7 @@ void Dearmorer::finish(std::vector<uint8_t>* out) {
     case State::kClosing:
       bad_armor("invalid closing line");
     case State::kAfterEnd:
-      if (trailing_data_) bad_armor("trailing data after the armored file");
-      return;
+      return;  // take_trailing() has judged what followed the END line
   }
 }
 

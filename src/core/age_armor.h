@@ -4,9 +4,10 @@
 // (Armorer); the whole-buffer functions and the file jobs are thin loops over them.
 //
 // The rules, as age's armor reader: whitespace-only lines (at most 1 KiB in all) before the BEGIN
-// line, whitespace (under 1 KiB) after the END line, LF or CRLF line ends, lines of canonical
-// padded base64 of exactly 64 columns except the last, which is shorter and must be followed by
-// the END line. Every violation is FSEC_HEADER_INVALID with an "age armor:" message prefix.
+// line; LF or CRLF line ends; lines of canonical padded base64 of exactly 64 columns except the
+// last, which is shorter and must be followed by the END line; after it, whitespace only, under
+// 1 KiB (anything else in its first 1 KiB is "trailing data"). Every violation is
+// FSEC_HEADER_INVALID with an "age armor:" message prefix.
 #pragma once
 
 #include <cstddef>
@@ -51,7 +52,7 @@ class Dearmorer {
   std::string partial_;     // the unfinished line carried to the next update()
   size_t leading_ = 0;      // whitespace bytes (LFs included) skipped before the BEGIN line
   size_t trailing_ = 0;     // bytes after the END line
-  bool trailing_data_ = false;  // a non-whitespace byte among them
+  bool trailing_data_ = false;  // a non-whitespace byte among their first 1 KiB
   bool skipping_ = false;       // inside an overlong whitespace line before BEGIN
 };
 
