@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { ArgumentError, decryptFile, encryptFile, inspect, listCodecs } from '../lib'
+import { ArgumentError, decryptFile, encryptFile, generateKeyPair, inspect, listCodecs, writePrivateKey } from '../lib'
 import { ageCodec } from '../lib/codecs/age-codec'
 import { readAgeVector } from './age-vectors'
 import { describeWithVectors, randomFile, scratchDir } from './helpers'
@@ -253,13 +253,30 @@ describe('age codec: limits and refusals', () => {
     rmSync(f('big.age'))
   })
 
-  it('options age cannot honour yet are refused, not ignored (pad, note, identityPassphrase)', async () => {
+  it('options age cannot honour are refused, not ignored (pad, note)', async () => {
     writeFileSync(f('x'), 'x')
     const to = 'age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj'
     await assert.rejects(encryptFile(f('x'), { codec: 'age', to, keep: true, pad: 'padme' }), ArgumentError)
     await assert.rejects(encryptFile(f('x'), { codec: 'age', to, keep: true, note: 'n' }), ArgumentError)
-    const enc = await encryptFile(f('x'), { codec: 'age', to, keep: true })
-    await assert.rejects(decryptFile(enc.output, { identity: UNRELATED_IDENTITY, identityPassphrase: 'p', output: f('y') }), ArgumentError)
-    assert.equal(existsSync(f('y')), false)
+    assert.deepEqual(readdirSync(dir()), ['x'])
+    rmSync(f('x'))
+  })
+
+  it("identityPassphrase opens filesec's passphrase-protected identity files for age files too", async () => {
+    const pair = await generateKeyPair('x25519')
+    await writePrivateKey(pair.privateKey, f('id.key'), { passphrase: 'key pass' })
+    const data = randomFile(f('z'), 70_000)
+    const enc = await encryptFile(f('z'), { codec: 'age', to: pair.publicKey.publicText, keep: true })
+    await assert.rejects(decryptFile(enc.output, { identity: f('id.key'), output: f('z.out') }), { code: 'FSEC_KEY_PASSPHRASE_REQUIRED' })
+    await assert.rejects(
+      decryptFile(enc.output, { identity: f('id.key'), identityPassphrase: 'wrong', output: f('z.out') }),
+      { code: 'FSEC_KEY_WRONG_PASSPHRASE' },
+    )
+    assert.equal(existsSync(f('z.out')), false)
+    // Unprotected identities given with it are used as they are.
+    const opts = { identity: [UNRELATED_IDENTITY, f('id.key')], identityPassphrase: 'key pass' }
+    assert.deepEqual((await inspect(enc.output, opts)).metadata, { v: 1, padding: 0, size: 70_000 })
+    await decryptFile(enc.output, { ...opts, output: f('z.out') })
+    assert.ok(readFileSync(f('z.out')).equals(data))
   })
 })

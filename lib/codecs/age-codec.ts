@@ -27,7 +27,7 @@ import {
 import { ArgumentError, fromFs, HeaderError, nativeCall, nativeSync, SourceChangedError } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
 import { runJob } from '../jobs'
-import { Key, type KeyInput } from '../keys'
+import { Key, type KeyInput, loadKeys } from '../keys'
 import type { FileMetadata } from '../metadata'
 import { native, type PayloadKey } from '../native'
 import {
@@ -38,7 +38,7 @@ import {
   MAX_WORK_FACTOR,
   type RunOptions,
 } from '../options'
-import { withPassphrase } from '../passphrase'
+import { type PassphraseSource, withPassphrase } from '../passphrase'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
 import type { Codec } from './codec'
 
@@ -55,14 +55,14 @@ const CHUNK_SIZE = 64 * 1024
 const TAG_SIZE = 16
 
 const ENCRYPT_OPTIONS = [
-  'to', 'passphrase', 'workFactor', 'output', 'overwrite', 'keep', 'destroyPasses',
+  'to', 'passphrase', 'workFactor', 'keyPassphrase', 'output', 'overwrite', 'keep', 'destroyPasses',
   'signal', 'onProgress', 'threads', 'durable', 'armor',
 ] as const
 const DECRYPT_OPTIONS = [
-  'identity', 'passphrase', 'maxWorkFactor', 'output', 'overwrite', 'allowUnsafeOutput',
+  'identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor', 'output', 'overwrite', 'allowUnsafeOutput',
   'signal', 'onProgress', 'threads', 'durable',
 ] as const
-const INSPECT_OPTIONS = ['identity', 'passphrase', 'maxWorkFactor'] as const
+const INSPECT_OPTIONS = ['identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor'] as const
 
 function startsWith(head: Buffer, magic: Buffer): boolean {
   return head.length >= magic.length && head.subarray(0, magic.length).equals(magic)
@@ -91,6 +91,50 @@ async function ageKeys(input: KeyInput | KeyInput[]): Promise<AgeKeyInput[]> {
       throw new ArgumentError('a key must be a Key, key text, a Buffer, a path, { path } or { text }')
     }),
   )
+}
+
+// A passphrase-protected private key: filesec's own X25519 key file (an age identity file inside
+// an armored, passphrase-encrypted age file) or an encrypted PKCS#8 PEM key.
+const PROTECTED_KEY = /^\s*-----BEGIN (AGE ENCRYPTED FILE|ENCRYPTED PRIVATE KEY)-----/
+// A PEM block other than an OpenSSH private key: filesec's key files (public or private,
+// protected or not).
+const PEM_KEY = /^\s*-----BEGIN (?!OPENSSH )/
+
+/**
+ * Replaces the key texts whose start matches `pattern` by the keys filesec's key loader reads
+ * from them (with `passphrase` for protected ones); other inputs are kept as they are.
+ */
+async function loadMatching(keys: AgeKeyInput[], pattern: RegExp, passphrase: PassphraseSource | undefined): Promise<AgeKeyInput[]> {
+  const out = await Promise.all(
+    keys.map(async (k): Promise<AgeKeyInput[]> => {
+      if (!Buffer.isBuffer(k) && typeof k !== 'string') return [k]
+      // Only the start is looked at: the rest of a private key is secret.
+      const start = Buffer.isBuffer(k) ? k.subarray(0, 64).toString('latin1') : k.slice(0, 64)
+      if (!pattern.test(start)) return [k]
+      const loaded = await loadKeys(Buffer.isBuffer(k) ? k : Buffer.from(k), passphrase !== undefined ? { passphrase } : {})
+      return loaded.map((key) => key.native)
+    }),
+  )
+  return out.flat()
+}
+
+/**
+ * The identities for native.age.open. With an identity passphrase, protected keys are opened by
+ * filesec's key loader (as for .fsec files); every other identity is key text age reads itself
+ * (age identity files, OpenSSH and PEM RSA private keys).
+ */
+async function ageIdentities(o: DecryptOptions | InspectOptions): Promise<AgeKeyInput[]> {
+  const keys = await ageKeys(o.identity!)
+  return o.identityPassphrase === undefined ? keys : loadMatching(keys, PROTECTED_KEY, o.identityPassphrase)
+}
+
+/**
+ * The recipients for native.age.seal. age reads one age1… or ssh-… key per line; PEM key files
+ * (filesec's RSA and X25519 keys, public or private: the public half is used) go through
+ * filesec's key loader, with keyPassphrase for a protected one.
+ */
+async function ageRecipients(o: EncryptOptions): Promise<AgeKeyInput[]> {
+  return loadMatching(await ageKeys(o.to!), PEM_KEY, o.keyPassphrase)
 }
 
 async function readKeyFile(path: string): Promise<Buffer> {
@@ -194,9 +238,6 @@ async function dearmorPayload(source: string, copy: string, header: Buffer, opti
 
 /** Unwraps the file key with the caller's identities or passphrase; returns the payload key. */
 async function openAgeHeader(header: Buffer, o: DecryptOptions | InspectOptions): Promise<PayloadKey> {
-  if (o.identityPassphrase !== undefined) {
-    throw new ArgumentError('identityPassphrase is not supported for age files yet: use an unencrypted identity file')
-  }
   const maxWorkFactor = o.maxWorkFactor ?? MAX_WORK_FACTOR
   let fileKey: AgeFileKey
   if (o.passphrase !== undefined) {
@@ -204,7 +245,7 @@ async function openAgeHeader(header: Buffer, o: DecryptOptions | InspectOptions)
       nativeCall(native.age.open(header, [], pass, maxWorkFactor)),
     )
   } else {
-    const ids = await ageKeys(o.identity!)
+    const ids = await ageIdentities(o)
     fileKey = await nativeCall(native.age.open(header, ids, null, maxWorkFactor))
   }
   try {
@@ -292,7 +333,7 @@ export async function encryptAgeFile(input: string, options: EncryptOptions): Pr
       ? await withPassphrase(options.passphrase, 'passphrase', (pass) =>
           nativeCall(native.age.seal([], pass, options.workFactor ?? DEFAULT_WORK_FACTOR)),
         )
-      : await nativeCall(native.age.seal(await ageKeys(options.to!), null, 0))
+      : await nativeCall(native.age.seal(await ageRecipients(options), null, 0))
   const { header } = sealed
   let payloadKey: PayloadKey
   try {
