@@ -136,8 +136,11 @@ describe('age armor: encryptFile armor: true, decryptFile and inspect of armored
     const crlf = ' \r\n\t\n' + readFileSync(f('lf.age'), 'latin1').replaceAll('\n', '\r\n') + '  \n\n'
     writeFileSync(f('crlf.age'), crlf, 'latin1')
     assert.equal((await inspect(f('crlf.age'))).armored, true)
-    await decryptFile(f('crlf.age'), { identity: IDENTITY, output: f('crlf.out') })
+    const progress = phaseRecorder()
+    await decryptFile(f('crlf.age'), { identity: IDENTITY, output: f('crlf.out'), onProgress: progress.onProgress })
     assert.ok(readFileSync(f('crlf.out')).equals(data))
+    assert.deepEqual(progress.phases, ['de-armor', 'decrypt'])
+    assert.equal(progress.last()!.done, progress.last()!.total)
     for (const n of readdirSync(dir())) rmSync(f(n))
   })
 

@@ -168,6 +168,8 @@ interface AgeHeader {
   /** The header bytes (binary). */
   header: Buffer
   info: AgeHeaderInfo
+  /** Size of the file (armored or binary). */
+  fileSize: number
   /** Size of the binary (de-armored) file, when known: always for a binary file. */
   binarySize: number | null
 }
@@ -183,7 +185,7 @@ async function readBinaryHeader(path: string, fileSize: number): Promise<AgeHead
     const { bytesRead } = await fh.read(buf, 0, n, 0)
     const head = buf.subarray(0, bytesRead)
     const info = nativeSync(() => native.age.parseHeader(head, bytesRead === fileSize))
-    return { armored: false, header: head.subarray(0, info.headerSize), info, binarySize: fileSize }
+    return { armored: false, header: head.subarray(0, info.headerSize), info, fileSize, binarySize: fileSize }
   } finally {
     await fh.close()
   }
@@ -220,7 +222,7 @@ async function readAgeHeader(path: string): Promise<AgeHeader> {
   // Anything else is taken as armor, so the strict de-armorer says what is wrong with it.
   const d = await dearmorHead(path, MAX_HEADER_READ)
   const { header, info } = parseDearmoredHeader(d.head, d.complete && d.head.length === d.binaryBytes)
-  return { armored: true, header, info, binarySize: d.complete ? d.binaryBytes : null }
+  return { armored: true, header, info, fileSize: st.size, binarySize: d.complete ? d.binaryBytes : null }
 }
 
 /**
@@ -277,16 +279,16 @@ export async function decryptAgeFile(input: string, options: DecryptOptions): Pr
   if (output === source) throw new ArgumentError('the output must differ from the input')
   if (!options.overwrite) await assertOutputAbsent(output)
   if (options.allowUnsafeOutput !== true) await refuseUnsafeOutput(output)
-  const { armored, header } = await readAgeHeader(source)
-  const payloadKey = await openAgeHeader(header, options)
+  const { armored, header, fileSize } = await readAgeHeader(source)
   // An armored file is de-armored into a binary copy beside the output for the payload job;
-  // progress then runs over both steps (weighted by the bytes each one reads).
-  const armoredSize = armored ? (await statRegularFile(source)).size : 0
-  const progress = new PhasedProgress(options.onProgress, armoredSize + Math.floor((armoredSize * 3) / 4))
+  // progress then runs over both steps (weighted by about the bytes each one reads).
   const binaryPath = armored ? tempPathFor(output) : source
+  const binaryEstimate = Math.floor((fileSize * 3) / 4)
+  const progress = new PhasedProgress(options.onProgress, fileSize + binaryEstimate)
+  const payloadKey = await openAgeHeader(header, options)
   try {
     if (armored) {
-      await dearmorPayload(source, binaryPath, header, { ...options, onProgress: progress.scaledPhase('de-armor', armoredSize) })
+      await dearmorPayload(source, binaryPath, header, { ...options, onProgress: progress.scaledPhase('de-armor', fileSize) })
     }
     const result = await runJob(
       (onProgress) =>
@@ -305,7 +307,7 @@ export async function decryptAgeFile(input: string, options: DecryptOptions): Pr
           },
           onProgress,
         ),
-      armored ? { ...options, onProgress: progress.scaledPhase('decrypt', Math.floor((armoredSize * 3) / 4)) } : options,
+      armored ? { ...options, onProgress: progress.scaledPhase('decrypt', binaryEstimate) } : options,
     )
     return { input: source, output, plaintextBytes: result.plaintextBytes, metadata: metadataOf(result.plaintextBytes) }
   } finally {
@@ -318,6 +320,7 @@ export async function encryptAgeFile(input: string, options: EncryptOptions): Pr
   checkKnownOptions(options, ENCRYPT_OPTIONS, 'age encrypt')
   checkRecipientOptions(options)
   checkRunOptions(options)
+  if (options.armor !== undefined && typeof options.armor !== 'boolean') throw new ArgumentError('armor must be a boolean')
   const keep = checkKeepOptions(options)
   const source = resolve(input)
   const output = options.output !== undefined ? resolve(options.output) : source + AGE_EXTENSION
@@ -325,8 +328,6 @@ export async function encryptAgeFile(input: string, options: EncryptOptions): Pr
   const st = await statRegularFile(source)
   if (!keep) await checkDestroyable(source)
   if (!options.overwrite) await assertOutputAbsent(output)
-
-  if (options.armor !== undefined && typeof options.armor !== 'boolean') throw new ArgumentError('armor must be a boolean')
 
   const sealed =
     options.passphrase !== undefined
@@ -354,7 +355,7 @@ export async function inspectAgeFile(file: string, options?: InspectOptions): Pr
     checkKnownOptions(options, INSPECT_OPTIONS, 'inspect')
     checkIdentityOptions(options)
   }
-  const { armored, header, info, binarySize } = await readAgeHeader(path)
+  const { armored, header, info, fileSize, binarySize } = await readAgeHeader(path)
   let binaryBytes = binarySize
   if (binaryBytes === null) {
     // A large armored file: one more pass checks the whole armor and gives the binary size,
@@ -372,7 +373,7 @@ export async function inspectAgeFile(file: string, options?: InspectOptions): Pr
     payload: 'ChaCha20-Poly1305 STREAM, 64 KiB chunks',
     fileId: '',
     headerSize: header.length,
-    fileSize: (await statRegularFile(path)).size,
+    fileSize,
     sealedMetadataSize: 0,
     passphrase: info.stanzas.some((s) => s.type === 'scrypt'),
     recipients: recipientsOfAge(info),
