@@ -341,6 +341,28 @@ declare namespace binding {
     armor(binary: Buffer): string
     dearmor(armored: Buffer): Buffer
     /**
+     * De-armors a whole armored file in one streaming pass (bounded memory), with the same rules
+     * and errors as dearmor(). With `output` the binary is written to that new file (created
+     * exclusively, mode 0600, not synced; removed on failure or abort); with null the armor is
+     * only checked. Resolves with the first `headSize` binary bytes (fewer for a shorter file).
+     * With headOnly (output null) reading stops once those are decoded: `complete` is false then,
+     * unless the file ended first, and binaryBytes counts only what was decoded.
+     * Progress counts armored bytes.
+     */
+    dearmorFile(
+      options: { source: string; output: string | null; headSize: number; headOnly?: boolean },
+      onProgress: ProgressCallback | null,
+    ): Job<{ armoredBytes: number; binaryBytes: number; head: Buffer; complete: boolean }>
+    /**
+     * Armors a binary file into `output` as `age -a` writes it, atomically like encryptFile's
+     * output (0600 temporary file beside it, synced when durable, renamed into place). Progress
+     * counts binary bytes.
+     */
+    armorFile(
+      options: { source: string; output: string; tempPath: string; overwrite: boolean; durable: boolean },
+      onProgress: ProgressCallback | null,
+    ): Job<{ fileBytes: number }>
+    /**
      * The age STREAM payload key for this file key (for encryptFile/decryptFile/verifyFile, Sealer,
      * Opener, openReader), made in native memory so the file key never reaches JS. Encryption draws
      * a fresh random payload nonce; decryption reads it from the payload.

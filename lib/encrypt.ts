@@ -5,8 +5,9 @@ import type { Stats } from 'node:fs'
 import { lstat, rm } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
+import { armorFile, dearmorFile } from './armor'
 import { destroyFile, type DestroyOptions, type DestroyReport, patternsFor } from './destroy'
-import { ArgumentError, DestroyAbortedError, DestroyError, fromFs, nativeCall } from './errors'
+import { ArgumentError, DestroyAbortedError, DestroyError, fromFs, HeaderTamperedError, nativeCall } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { runJob } from './jobs'
 import { type KeyInput, loadKeys } from './keys'
@@ -56,6 +57,11 @@ export interface EncryptOptions extends RecipientOptions, MetadataOptions, RunOp
    * ('padme') or the next multiple of N bytes (N). Removed on decryption. Default false.
    */
   pad?: PadOption
+  /**
+   * Write the ASCII-armored (PEM) form, as `age -a` does: codec 'age' only (default false). The
+   * output name stays FILE.age.
+   */
+  armor?: boolean
 }
 
 export interface EncryptResult {
@@ -75,7 +81,7 @@ export interface EncryptResult {
 const ENCRYPT_OPTIONS = [
   'to', 'passphrase', 'workFactor', 'keyPassphrase', 'output', 'overwrite', 'keep', 'destroyPasses',
   'note', 'storeName', 'storeTimes',
-  'signal', 'onProgress', 'threads', 'durable', 'pad',
+  'signal', 'onProgress', 'threads', 'durable', 'pad', 'armor',
 ] as const
 
 export function checkRecipientOptions(o: RecipientOptions): void {
@@ -111,6 +117,9 @@ export async function encryptFile(input: string, options: EncryptOptions): Promi
   checkRunOptions(options)
   validateMetadataOptions(options)
   checkPadOption(options.pad)
+  if (options.armor !== undefined && options.armor !== false) {
+    throw new ArgumentError("armor (ASCII armor) is an age format feature: use codec: 'age' with armor: true")
+  }
   const keep = checkKeepOptions(options)
   const source = resolve(input)
   const output = options.output !== undefined ? resolve(options.output) : defaultEncryptedPath(source)
@@ -140,45 +149,82 @@ export interface EncryptionJob {
   padding: number
   keep: boolean
   options: EncryptOptions
+  /**
+   * Write the output ASCII-armored (age's PEM armor; only the age codec sets this). The native
+   * job then writes the binary file to a temporary name beside the output, an armoring pass
+   * writes the output from it, and verification de-armors the output as written.
+   */
+  armor?: boolean
 }
 
 /**
  * The part of encryption every codec shares: the native file job (header, then the payload),
- * then, unless `keep`, reading the payload back to authenticate every chunk and destroying the
- * plaintext; one progress scale over the three steps. An output that fails verification (or is
- * cancelled before it is verified) is removed and the plaintext stays.
+ * then, unless `keep`, reading the output back to authenticate every chunk and destroying the
+ * plaintext; one progress scale over the steps. An output that fails verification (or is
+ * cancelled before it is verified) is removed and the plaintext stays. With `armor`, the binary
+ * file goes to a temporary name (ciphertext only, 0600, always removed) and is armored into the
+ * output; verification then covers the armored file as written (de-armored, then authenticated).
  */
 export async function writeEncryptedFile(job: EncryptionJob, recipients: () => RecipientInfo[]): Promise<EncryptResult> {
   const { source, st, output, header, payloadKey, padding, keep, options } = job
+  const armor = job.armor === true
+  const payloadPlaintext = st.size + padding
   const destroyBytes = keep ? 0 : st.size * patternsFor(options.destroyPasses).length
-  const progress = new PhasedProgress(options.onProgress, st.size + padding + (keep ? 0 : st.size) + destroyBytes)
+  // Weights in plaintext bytes: encrypt, [armor], [de-armor,] verify, destroy.
+  const armorSteps = armor ? payloadPlaintext + (keep ? 0 : st.size) : 0
+  const progress = new PhasedProgress(options.onProgress, payloadPlaintext + armorSteps + (keep ? 0 : st.size) + destroyBytes)
+  const binary = armor ? tempPathFor(output) : output
   let encrypted
+  let fileBytes: number
   try {
-    encrypted = await runJob(
-      (onProgress) =>
-        native.encryptFile(
-          payloadKey,
-          header,
-          {
-            source,
-            expectedSize: st.size,
-            padding,
-            output,
-            tempPath: tempPathFor(output),
-            overwrite: options.overwrite === true,
-            durable: options.durable !== false,
-            threads: options.threads ?? defaultThreads(),
-          },
-          onProgress,
-        ),
-      { ...options, onProgress: progress.phase('encrypt', st.size + padding) },
-    )
+    try {
+      encrypted = await runJob(
+        (onProgress) =>
+          native.encryptFile(
+            payloadKey,
+            header,
+            {
+              source,
+              expectedSize: st.size,
+              padding,
+              output: binary,
+              tempPath: tempPathFor(binary),
+              // The binary file of an armored output is a fresh temporary name, read back at once.
+              overwrite: armor ? false : options.overwrite === true,
+              durable: armor ? false : options.durable !== false,
+              threads: options.threads ?? defaultThreads(),
+            },
+            onProgress,
+          ),
+        { ...options, onProgress: progress.phase('encrypt', payloadPlaintext) },
+      )
+      fileBytes = armor
+        ? await armorFile(
+            binary,
+            {
+              output,
+              tempPath: tempPathFor(output),
+              overwrite: options.overwrite === true,
+              durable: options.durable !== false,
+            },
+            { ...options, onProgress: progress.scaledPhase('armor', payloadPlaintext) },
+          )
+        : encrypted.fileBytes
+    } finally {
+      if (armor) await rm(binary, { force: true })
+    }
     if (!keep) {
       try {
-        await verifyPayload(output, payloadKey, header.length, st.size + padding, {
-          ...options,
-          onProgress: progress.phase('verify', st.size),
-        }, padding)
+        if (armor) {
+          const dearmorOptions = { ...options, onProgress: progress.scaledPhase('de-armor', st.size) }
+          const verifyOptions = { ...options, onProgress: progress.phase('verify', st.size) }
+          await verifyArmored(output, { ...job, binaryBytes: encrypted.fileBytes }, dearmorOptions, verifyOptions)
+        } else {
+          await verifyPayload(output, payloadKey, header.length, payloadPlaintext, {
+            ...options,
+            onProgress: progress.phase('verify', st.size),
+          }, padding)
+        }
       } catch (e) {
         await rm(output, { force: true })
         throw e
@@ -191,7 +237,7 @@ export async function writeEncryptedFile(job: EncryptionJob, recipients: () => R
     input: source,
     output,
     plaintextBytes: encrypted.plaintextBytes - padding,
-    encryptedBytes: encrypted.fileBytes,
+    encryptedBytes: fileBytes,
     recipients: recipients(),
     plaintext: 'kept',
     warnings: [],
@@ -202,6 +248,30 @@ export async function writeEncryptedFile(job: EncryptionJob, recipients: () => R
   result.plaintext = 'destroyed'
   result.warnings.push(...result.destroyReport.warnings)
   return result
+}
+
+/**
+ * Verifies an armored output as written: de-armors it strictly into a temporary binary copy
+ * beside it (ciphertext only, 0600, always removed), checks that the copy is the binary file that
+ * was armored (same size, same header), and authenticates every payload chunk of it.
+ */
+async function verifyArmored(
+  output: string,
+  job: EncryptionJob & { binaryBytes: number },
+  dearmorOptions: RunOptions,
+  verifyOptions: RunOptions,
+): Promise<void> {
+  const { header, payloadKey, st, padding } = job
+  const copy = tempPathFor(output)
+  try {
+    const d = await dearmorFile(output, copy, header.length, dearmorOptions)
+    if (d.binaryBytes !== job.binaryBytes || !d.head.equals(header)) {
+      throw new HeaderTamperedError('FSEC_HEADER_TAMPERED', `${output} does not de-armor to the file that was written`)
+    }
+    await verifyPayload(copy, payloadKey, header.length, st.size + padding, verifyOptions, padding)
+  } finally {
+    await rm(copy, { force: true })
+  }
 }
 
 export function checkKeepOptions(o: EncryptOptions): boolean {
@@ -264,7 +334,7 @@ async function destroyPlaintext(
 }
 
 /** Maps each step's own progress onto one total for the whole operation. */
-class PhasedProgress {
+export class PhasedProgress {
   private offset = 0
 
   constructor(
@@ -279,5 +349,20 @@ class PhasedProgress {
     const offset = this.offset
     this.offset += size
     return (p) => report({ done: offset + Math.min(p.done, size), total: this.total, phase: name })
+  }
+
+  /**
+   * Like phase, for a step that counts in units of its own (armored bytes, binary bytes): its
+   * done/total fraction is mapped onto `size`.
+   */
+  scaledPhase(name: string, size: number): ((p: Progress) => void) | undefined {
+    const report = this.report
+    if (report === undefined) return undefined
+    const offset = this.offset
+    this.offset += size
+    return (p) => {
+      const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 1
+      report({ done: offset + Math.round(fraction * size), total: this.total, phase: name })
+    }
   }
 }

@@ -87,6 +87,7 @@ export function parseHeader(header: Buffer): FsecHeaderInfo {
 }
 
 export interface RecipientInfo {
+  /** The recipient kind; 'ssh-ed25519' and 'ssh-rsa' occur in age files only. */
   type: 'rsa-oaep-sha256' | 'x25519' | 'scrypt' | 'ssh-rsa' | 'ssh-ed25519' | 'unknown'
   /** Recipient key fingerprint (SHA-256 of its SubjectPublicKeyInfo), for .fsec key recipients. */
   fingerprint?: string
@@ -116,6 +117,8 @@ export interface InspectResult {
   sealedMetadataSize: number
   passphrase: boolean
   recipients: RecipientInfo[]
+  /** age files: whether the file is ASCII-armored (PEM, `age -a`); absent for other codecs. */
+  armored?: boolean
 }
 
 /** The recipients a header lists (its reserved space is not one). */

@@ -29,8 +29,8 @@ export type StreamCodec = 'fsec' | 'age'
 export interface EncryptStreamOptions extends RecipientOptions, Omit<MetadataOptions, 'storeName' | 'storeTimes'> {
   /**
    * The format to write: 'fsec' (default) or 'age' (a binary age v1 file, as `age -e` writes).
-   * age has no sealed metadata and no padding: `name`, `note`, `pad` and `keyPassphrase` are
-   * refused with it; `size` is enforced but not recorded.
+   * age has no sealed metadata and no padding: `name`, `note` and `pad` are refused with it;
+   * `size` is enforced but not recorded.
    */
   codec?: StreamCodec
   /** The original file name to record (a base name). */
@@ -56,7 +56,6 @@ const NOT_FOR_AGE: Record<string, string> = {
   name: 'age files have no sealed metadata to record a name in',
   note: 'age files have no sealed metadata to record a note in',
   pad: 'age files have no padding',
-  keyPassphrase: "give the recipients' public keys",
 }
 
 /** Checks the options of an encrypt stream; returns the codec and the padding its size needs. */

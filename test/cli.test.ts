@@ -333,8 +333,9 @@ describe('filesec CLI', function () {
     it('--json result objects: encrypt, decrypt (with --note and --no-name), inspect', async () => {
       input('j.bin', 1234)
       const e = json(await cli(['encrypt', '--keep', 'j.bin', '-r', age1, '--note', 'for Ada', '--no-name', '--json', '-o', 'j.fsec']))
-      assert.deepEqual(Object.keys(e).sort(), ['command', 'encryptedBytes', 'input', 'output', 'plaintext', 'plaintextBytes', 'recipients', 'warnings'])
+      assert.deepEqual(Object.keys(e).sort(), ['codec', 'command', 'encryptedBytes', 'input', 'output', 'plaintext', 'plaintextBytes', 'recipients', 'warnings'])
       assert.equal(e.command, 'encrypt')
+      assert.equal(e.codec, 'fsec')
       assert.equal(e.input, p('j.bin'))
       assert.equal(e.output, p('j.fsec'))
       assert.equal(e.plaintextBytes, 1234)

@@ -1,11 +1,14 @@
-// filesec encrypt: FILE to FILE.fsec, for recipients' public keys or for a passphrase.
+// filesec encrypt: FILE to FILE.fsec (or, with --codec age, to an age file FILE.age, binary or
+// ASCII-armored with --armor), for recipients' public keys or for a passphrase.
 import { resolve } from 'node:path'
 
 import {
+  DEFAULT_CODEC,
   encryptFile,
   type EncryptOptions,
   type EncryptResult,
   type KeyInput,
+  listCodecs,
   type PassphraseSource,
   type RecipientInfo,
 } from '../index'
@@ -35,6 +38,16 @@ export function describeRecipient(r: RecipientInfo): string {
   if (r.type === 'x25519') return `X25519 ${r.fingerprint ?? ''}`.trimEnd()
   if (r.type === 'ssh-rsa' || r.type === 'ssh-ed25519') return `${r.type} (key tag ${r.sshKeyTag ?? '?'})`
   return `unknown recipient type${r.stanzaType !== undefined ? ` '${r.stanzaType}'` : ''}`
+}
+
+/** --codec NAME: a registered codec that can encrypt (default fsec); returns it with its extension. */
+function codecArgument(value: string | undefined): { name: string; extension: string } {
+  const writable = listCodecs().filter((c) => c.canEncrypt)
+  const codec = writable.find((c) => c.name === (value ?? DEFAULT_CODEC))
+  if (codec === undefined) {
+    throw new UsageError(`--codec must be one of: ${writable.map((c) => c.name).join(', ')}`, C)
+  }
+  return { name: codec.name, extension: codec.extension }
 }
 
 /** --pad padme | N: Padmé, or a multiple of N bytes. */
@@ -68,12 +81,23 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
       pad: { type: 'string' },
       keep: { type: 'boolean', short: 'k' },
       passes: { type: 'string', short: 'n' },
+      codec: { type: 'string' },
+      armor: { type: 'boolean', short: 'a' },
       ...PASSPHRASE_OPTIONS,
     },
     C,
   )
   if (flag(values, 'help')) return ctx.out.help(ENCRYPT_HELP)
   const input = oneFile(positionals, C)
+  const codec = codecArgument(str(values, 'codec'))
+  const armor = flag(values, 'armor')
+  if (armor && codec.name !== 'age') throw new UsageError('--armor (ASCII armor, as age -a) needs --codec age', C)
+  if (codec.name === 'age') {
+    // age files have no sealed metadata and no padding (--no-name and --no-times hold anyway).
+    for (const o of ['note', 'pad']) {
+      if (str(values, o) !== undefined) throw new UsageError(`--${o} is not available with --codec age`, C)
+    }
+  }
   const recipients: KeyInput[] = [
     ...list(values, 'recipient').map((r) => recipientArgument(r, C)),
     ...list(values, 'recipients-file').map((p) => {
@@ -104,12 +128,14 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
 
   let prompted: Buffer | undefined
   try {
-    const options: EncryptOptions = {
-      overwrite,
-      storeName: !flag(values, 'no-name'),
-      storeTimes: !flag(values, 'no-times'),
-      signal: ctx.interrupts.signal,
+    const options: EncryptOptions = { overwrite, signal: ctx.interrupts.signal }
+    if (codec.name === DEFAULT_CODEC) {
+      options.storeName = !flag(values, 'no-name')
+      options.storeTimes = !flag(values, 'no-times')
+    } else {
+      options.codec = codec.name
     }
+    if (armor) options.armor = true
     if (outputOption !== undefined) options.output = outputOption
     const note = str(values, 'note')
     if (note !== undefined) options.note = note
@@ -119,7 +145,7 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
     if (usePassphrase) {
       let passphrase: PassphraseSource | undefined = passOption
       if (passphrase === undefined) {
-        await preflight(input, outputOption ?? `${input}.fsec`, overwrite)
+        await preflight(input, outputOption ?? `${input}${codec.extension}`, overwrite)
         prompted = await readNewSecret('passphrase', '', ctx.interrupts.signal)
         passphrase = prompted
       }
@@ -139,8 +165,10 @@ export async function encrypt(args: string[], ctx: Context): Promise<void> {
       options.to = await loadKeysAsking(recipients, ctx)
       result = await run()
     }
-    ctx.out.result({ command: C, ...result }, () => [
+    const format = codec.name === 'age' ? { codec: codec.name, armored: armor } : { codec: codec.name }
+    ctx.out.result({ command: C, ...format, ...result }, () => [
       `Encrypted ${shownPath(result.input)} -> ${shownPath(result.output)} (${formatBytes(result.plaintextBytes)} -> ${formatBytes(result.encryptedBytes)})`,
+      ...(codec.name === DEFAULT_CODEC ? [] : [`  format: ${codec.name}${armor ? ', ASCII-armored' : ''}`]),
       ...result.recipients.map((r) => `  recipient: ${describeRecipient(r)}`),
       result.destroyReport !== undefined
         ? `  plaintext destroyed: ${result.destroyReport.passes.length} passes, each synced; assurance: ${result.destroyReport.assurance}`

@@ -36,8 +36,8 @@ export const MAIN_HELP = `filesec: public-key file encryption for sensitive data
 Usage:
   filesec keygen  [--type x25519|rsa|ed25519] [--bits N] -o PRIVATE_KEY [--public-out PATH]
                   [--passphrase-file F | --passphrase-env VAR | --no-passphrase]
-  filesec encrypt FILE (-r RECIPIENT | -R RECIPIENTS_FILE)... [-o OUT] [options]
-  filesec encrypt FILE -p [--passphrase-file F | --passphrase-env VAR] [-o OUT] [options]
+  filesec encrypt FILE (-r RECIPIENT | -R RECIPIENTS_FILE)... [--codec age [-a]] [-o OUT] [options]
+  filesec encrypt FILE -p [--passphrase-file F | --passphrase-env VAR] [--codec age [-a]] [-o OUT] [options]
   filesec decrypt FILE -i IDENTITY... [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec decrypt FILE [--passphrase-file F | --passphrase-env VAR] [-o OUT]
   filesec inspect FILE [-i IDENTITY | -p]
@@ -55,9 +55,9 @@ Usage:
 
 Commands:
   keygen    generate a key pair (X25519 by default, or RSA)
-  encrypt   encrypt a file to public keys or to a passphrase
-  decrypt   decrypt a .fsec file with a private key or the passphrase
-  inspect   show the public header of a .fsec file (no key needed)
+  encrypt   encrypt a file to public keys or to a passphrase (.fsec, or age)
+  decrypt   decrypt a .fsec or age file with a private key or the passphrase
+  inspect   show the public header of a .fsec or age file (no key needed)
   pad       pad a plain file to a fixed size before encrypting (pyFileSec format)
   unpad     remove that padding
   destroy   overwrite a file in place and remove it (secure deletion)
@@ -103,15 +103,19 @@ export const ENCRYPT_HELP = `Usage: filesec encrypt FILE (-r RECIPIENT | -R RECI
 
 Encrypts FILE to FILE.fsec (or -o OUT). Each recipient alone can decrypt it.
 With -p the file is encrypted to a passphrase instead (asked twice on the
-terminal unless --passphrase-file or --passphrase-env is given).
+terminal unless --passphrase-file or --passphrase-env is given). With --codec
+age the output is an age v1 file, FILE.age, that the age tool decrypts
+(binary, or ASCII-armored with -a, as age -a writes).
 
 Then FILE itself is destroyed (overwritten in place, synced, removed; see
-'filesec destroy'), but only after FILE.fsec has been written, synced and read
-back with every byte authenticated. Use --keep to keep it.
+'filesec destroy'), but only after the output has been written, synced and read
+back with every byte authenticated (an armored output: de-armored first). Use
+--keep to keep it.
 
 Options:
-  -r, --recipient KEY       a public key: age1… or ssh-rsa … text, or the path of
-                            a key file (PEM, OpenSSH, age); may be repeated
+  -r, --recipient KEY       a public key: age1…, ssh-rsa … or (age only)
+                            ssh-ed25519 … text, or the path of a key file (PEM,
+                            OpenSSH, age); may be repeated
   -R, --recipients-file F   a file of recipients, one per line ('#' comments);
                             may be repeated
   -p, --use-passphrase      encrypt to a passphrase instead of recipients
@@ -119,7 +123,10 @@ Options:
       --passphrase-env VAR  read the passphrase from environment variable VAR
                             (implies -p)
       --work-factor N       scrypt work factor log2(N) for -p (default 18, 10–22)
-  -o, --output OUT          output path (default FILE.fsec)
+      --codec fsec|age      the file format (default fsec); age files carry no
+                            sealed metadata (--note, --pad are .fsec only)
+  -a, --armor               with --codec age: write ASCII armor (PEM text)
+  -o, --output OUT          output path (default FILE.fsec, or FILE.age)
       --overwrite           replace an existing output file
       --note TEXT           a short note sealed with the file (at most 1024 bytes)
       --no-name             do not store the original file name
@@ -128,7 +135,7 @@ Options:
                             encryption) up to the Padmé length (at most 11.6%
                             more) or to a multiple of N bytes
   -k, --keep                keep the plaintext FILE (default: destroy it once
-                            FILE.fsec is verified)
+                            the output is verified)
   -n, --passes N            overwrite passes when destroying FILE (default 3)
 
 A protected private key given with -r is asked for its passphrase on the terminal
@@ -142,12 +149,15 @@ ${EXIT_STATUS_HELP}
 export const DECRYPT_HELP = `Usage: filesec decrypt FILE -i IDENTITY... [options]
        filesec decrypt FILE [--passphrase-file F | --passphrase-env VAR] [options]
 
-Decrypts FILE to FILE without .fsec (else to its stored original name beside
-it, or -o OUT). The output appears only once every byte has been authenticated.
+Decrypts FILE, a .fsec or an age file (binary or ASCII-armored, of any size),
+to FILE without .fsec or .age (else, for .fsec, to its stored original name
+beside it; or -o OUT). The output appears only once every byte has been
+authenticated.
 
 Options:
   -i, --identity PATH       a private key file (PEM, or an age identity file,
-                            plain or passphrase-protected); may be repeated
+                            plain or passphrase-protected; for age files also
+                            an OpenSSH ed25519/rsa key); may be repeated
       --passphrase-file F   with -i: the passphrase of protected identity files;
                             without -i: the passphrase of the encrypted file
       --passphrase-env VAR  the same, from environment variable VAR
@@ -170,7 +180,9 @@ export const INSPECT_HELP = `Usage: filesec inspect FILE [-i IDENTITY... | -p | 
 
 Shows the public header of a .fsec file without any key: format version,
 payload scheme, recipients (type, key fingerprint, RSA size or scrypt work
-factor) and sizes. Nothing is decrypted.
+factor) and sizes. Nothing is decrypted. For an age file: whether it is
+ASCII-armored, the recipient types (X25519, ssh-ed25519, ssh-rsa, scrypt) and
+sizes; with a key, its plaintext size.
 
 With a key (-i, as for decrypt) or the file's passphrase (an option, or asked on
 the terminal with -p), the header is opened and authenticated and the sealed

@@ -1,5 +1,6 @@
 // filesec inspect: the public header of a .fsec file, no key needed; with -i or a passphrase
-// option, also the sealed metadata (original name, size, times, note, padding, rotations).
+// option, also the sealed metadata (original name, size, times, note, padding, rotations). age
+// files (binary or armored) are described too: recipients, sizes; with a key, the plaintext size.
 import { inspect as inspectFile, type InspectWithMetadataResult } from '../index'
 import { flag } from './args'
 import { type Context, oneFile, parseFor } from './common'
@@ -24,17 +25,31 @@ export async function inspect(args: string[], ctx: Context): Promise<void> {
   const info: InspectWithMetadataResult = withKey
     ? await openWith.run((keys) => inspectFile(file, keys))
     : await inspectFile(file)
-  ctx.out.result({ command: C, ...info }, () => [
-    `${shownPath(info.path)}: filesec format v${info.formatVersion}, ${formatBytes(info.fileSize)}`,
-    `  payload: ${info.payload}`,
-    `  file id: ${info.fileId}`,
-    info.metadata === undefined
-      ? `  header: ${info.headerSize} bytes (sealed metadata: ${info.sealedMetadataSize} bytes, needs a key to read)`
-      : `  header: ${info.headerSize} bytes (sealed metadata: ${info.sealedMetadataSize} bytes)`,
+  const encryptedTo = [
     `  encrypted to ${info.passphrase ? 'a passphrase' : `${info.recipients.length} recipient${info.recipients.length === 1 ? '' : 's'}`}:`,
     ...info.recipients.map((r) => `    ${describeRecipient(r)}`),
-    ...(info.metadata !== undefined ? describeMetadata(info.metadata) : []),
-  ])
+  ]
+  ctx.out.result({ command: C, ...info }, () =>
+    info.codec === 'fsec'
+      ? [
+          `${shownPath(info.path)}: filesec format v${info.formatVersion}, ${formatBytes(info.fileSize)}`,
+          `  payload: ${info.payload}`,
+          `  file id: ${info.fileId}`,
+          info.metadata === undefined
+            ? `  header: ${info.headerSize} bytes (sealed metadata: ${info.sealedMetadataSize} bytes, needs a key to read)`
+            : `  header: ${info.headerSize} bytes (sealed metadata: ${info.sealedMetadataSize} bytes)`,
+          ...encryptedTo,
+          ...(info.metadata !== undefined ? describeMetadata(info.metadata) : []),
+        ]
+      : [
+          // Another codec (age): no file id and no sealed metadata; with a key, the size.
+          `${shownPath(info.path)}: ${info.codec} v${info.formatVersion}${info.armored ? ', ASCII-armored' : ''}, ${formatBytes(info.fileSize)}`,
+          `  payload: ${info.payload}`,
+          `  header: ${info.headerSize} bytes${info.armored ? ' (de-armored)' : ''}, no sealed metadata`,
+          ...encryptedTo,
+          ...(info.metadata?.size !== undefined ? [`  plaintext size: ${formatBytes(info.metadata.size)}`] : []),
+        ],
+  )
 }
 
 function describeMetadata(m: NonNullable<InspectWithMetadataResult['metadata']>): string[] {

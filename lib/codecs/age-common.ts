@@ -10,9 +10,9 @@ import type { IdentityOptions } from '../decrypt'
 import type { RecipientOptions } from '../encrypt'
 import { ArgumentError, fromFs, HeaderError, nativeCall, nativeSync } from '../errors'
 import type { RecipientInfo } from '../fsec'
-import { Key, type KeyInput, loadIdentities } from '../keys'
+import { Key, type KeyInput, loadKeys } from '../keys'
 import type { FileMetadata } from '../metadata'
-import { native, type NativeKey, type PayloadKey } from '../native'
+import { native, type PayloadKey } from '../native'
 import { DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR } from '../options'
 import { type PassphraseSource, withPassphrase } from '../passphrase'
 
@@ -51,36 +51,64 @@ export function isArmorStart(head: Buffer): boolean {
 
 // Key text the native age parser takes directly; any other string is a path to a key file.
 const KEY_TEXT = /^\s*(age1|AGE-SECRET-KEY-|ssh-|-----BEGIN |#)/
-// Identity files protected by a passphrase that filesec's key loader opens: an age-encrypted
-// identity file (binary or armored, as age reads them) or an encrypted PEM private key.
-const PROTECTED_KEY = /^\s*(age-encryption\.org\/|-----BEGIN AGE ENCRYPTED FILE-----|-----BEGIN ENCRYPTED PRIVATE KEY-----|-----BEGIN [A-Z ]+-----\r?\nProc-Type: 4,ENCRYPTED)/
+// A passphrase-protected private key filesec's key loader opens: an age-encrypted identity file
+// (binary or armored, as age reads them; filesec writes its X25519 keys so) or an encrypted PEM key.
+const PROTECTED_KEY = /^\s*(age-encryption\.org\/|-----BEGIN (AGE ENCRYPTED FILE|ENCRYPTED PRIVATE KEY)-----|-----BEGIN [A-Z ]+-----\r?\nProc-Type: 4,ENCRYPTED)/
+// A PEM block other than an OpenSSH private key: filesec's key files (public or private,
+// protected or not), which age itself does not read as recipients.
+const PEM_KEY = /^\s*-----BEGIN (?!OPENSSH )/
 
-/**
- * Turns filesec key inputs into what native.age.open/seal accept (key text or a native Key). With
- * `passphrase`, protected identity files are opened with it by filesec's key loader; without it the
- * native parser rejects them with FSEC_KEY_PASSPHRASE_REQUIRED (the CLI then asks for it).
- */
-export async function ageKeys(input: KeyInput | KeyInput[], passphrase?: PassphraseSource): Promise<AgeKeyInput[]> {
+/** Turns filesec key inputs into key text or native Keys, as native.age.open/seal accept them. */
+export async function ageKeys(input: KeyInput | KeyInput[]): Promise<AgeKeyInput[]> {
   const list = Array.isArray(input) ? input : [input]
-  const out: AgeKeyInput[] = []
-  for (const k of list) {
-    const key = await ageKeyInput(k)
-    if (passphrase !== undefined && Buffer.isBuffer(key) && PROTECTED_KEY.test(key.subarray(0, 256).toString('latin1'))) {
-      out.push(...(await loadIdentities(key, { passphrase })).map((id) => id.native))
-    } else {
-      out.push(key)
-    }
-  }
-  return out
+  return Promise.all(
+    list.map(async (k): Promise<AgeKeyInput> => {
+      if (k instanceof Key) return k.native
+      if (Buffer.isBuffer(k)) return k
+      if (typeof k === 'string') return KEY_TEXT.test(k) || k.includes('\n') ? k : readKeyFile(k)
+      if (k !== null && typeof k === 'object' && 'text' in k && typeof k.text === 'string') return k.text
+      if (k !== null && typeof k === 'object' && 'path' in k && typeof k.path === 'string') return readKeyFile(k.path)
+      throw new ArgumentError('a key must be a Key, key text, a Buffer, a path, { path } or { text }')
+    }),
+  )
 }
 
-async function ageKeyInput(k: KeyInput): Promise<Buffer | NativeKey> {
-  if (k instanceof Key) return k.native
-  if (Buffer.isBuffer(k)) return k
-  if (typeof k === 'string') return KEY_TEXT.test(k) || k.includes('\n') ? Buffer.from(k) : readKeyFile(k)
-  if (k !== null && typeof k === 'object' && 'text' in k && typeof k.text === 'string') return Buffer.from(k.text)
-  if (k !== null && typeof k === 'object' && 'path' in k && typeof k.path === 'string') return readKeyFile(k.path)
-  throw new ArgumentError('a key must be a Key, key text, a Buffer, a path, { path } or { text }')
+/**
+ * Replaces the key texts whose start matches `pattern` by the keys filesec's key loader reads
+ * from them (with `passphrase` for protected ones); other inputs are kept as they are.
+ */
+async function loadMatching(keys: AgeKeyInput[], pattern: RegExp, passphrase: PassphraseSource | undefined): Promise<AgeKeyInput[]> {
+  const out = await Promise.all(
+    keys.map(async (k): Promise<AgeKeyInput[]> => {
+      if (!Buffer.isBuffer(k) && typeof k !== 'string') return [k]
+      // Only the start is looked at: the rest of a private key is secret.
+      const start = Buffer.isBuffer(k) ? k.subarray(0, 128).toString('latin1') : k.slice(0, 128)
+      if (!pattern.test(start)) return [k]
+      const loaded = await loadKeys(Buffer.isBuffer(k) ? k : Buffer.from(k), passphrase !== undefined ? { passphrase } : {})
+      return loaded.map((key) => key.native)
+    }),
+  )
+  return out.flat()
+}
+
+/**
+ * The identities for native.age.open. With `identityPassphrase`, passphrase-protected identity
+ * files are opened by filesec's key loader; without it the native parser rejects them with
+ * FSEC_KEY_PASSPHRASE_REQUIRED (the CLI then asks). Everything else is key text age reads itself
+ * (age identity files, OpenSSH and PEM RSA private keys).
+ */
+export async function ageIdentities(o: IdentityOptions): Promise<AgeKeyInput[]> {
+  const keys = await ageKeys(o.identity!)
+  return o.identityPassphrase === undefined ? keys : loadMatching(keys, PROTECTED_KEY, o.identityPassphrase)
+}
+
+/**
+ * The recipients for native.age.seal / rewrap. age reads age1… and ssh-… keys; PEM key files
+ * (filesec's RSA and X25519 keys, public or private: the public half is used) go through
+ * filesec's key loader, with `keyPassphrase` for a protected one.
+ */
+export async function ageRecipients(input: KeyInput | KeyInput[], keyPassphrase?: PassphraseSource): Promise<AgeKeyInput[]> {
+  return loadMatching(await ageKeys(input), PEM_KEY, keyPassphrase)
 }
 
 async function readKeyFile(path: string): Promise<Buffer> {
@@ -165,7 +193,7 @@ export async function sealAgeHeader(o: RecipientOptions): Promise<{ header: Buff
       ? await withPassphrase(o.passphrase, 'passphrase', (pass) =>
           nativeCall(native.age.seal([], pass, o.workFactor ?? DEFAULT_WORK_FACTOR)),
         )
-      : await nativeCall(native.age.seal(await ageKeys(o.to!), null, 0))
+      : await nativeCall(native.age.seal(await ageRecipients(o.to!, o.keyPassphrase), null, 0))
   try {
     return { header: sealed.header, payloadKey: nativeSync(() => native.age.payloadKey(sealed.fileKey)) }
   } finally {
@@ -179,7 +207,7 @@ export async function openAgeFileKey(header: Buffer, o: IdentityOptions): Promis
   if (o.passphrase !== undefined) {
     return withPassphrase(o.passphrase, 'passphrase', (pass) => nativeCall(native.age.open(header, [], pass, maxWorkFactor)))
   }
-  const ids = await ageKeys(o.identity!, o.identityPassphrase)
+  const ids = await ageIdentities(o)
   return nativeCall(native.age.open(header, ids, null, maxWorkFactor))
 }
 

@@ -25,7 +25,7 @@ import { ArgumentError, FileError, fromFs, nativeCall, nativeSync } from '../err
 import type { KeyInput } from '../keys'
 import { native } from '../native'
 import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, throwIfAborted } from '../options'
-import { withPassphrase } from '../passphrase'
+import { type PassphraseSource, withPassphrase } from '../passphrase'
 import {
   checkRotateChange,
   commitByCopy,
@@ -35,7 +35,7 @@ import {
   type RotateResult,
   rotationTestHooks,
 } from '../rotate'
-import { AGE_BINARY_MAGIC, ageKeys, MAX_AGE_HEADER, openAgeFileKey, recipientsOfAge, startsWith } from './age-common'
+import { AGE_BINARY_MAGIC, ageRecipients, MAX_AGE_HEADER, openAgeFileKey, recipientsOfAge, startsWith } from './age-common'
 
 const FINGERPRINT = /^[0-9a-f]{64}$/i
 
@@ -48,9 +48,6 @@ function checkAgeRotateOptions(o: RotateOptions): void {
     )
   }
   if (o.pad !== undefined) throw new ArgumentError('age files have no padding: pad does not apply to them')
-  if (o.keyPassphrase !== undefined) {
-    throw new ArgumentError('keyPassphrase is not supported for age files: give public keys (age1…, ssh-ed25519, ssh-rsa) or loaded Keys')
-  }
   checkIdentityOptions(o)
   checkRunOptions(o)
   checkRotateChange(o)
@@ -136,14 +133,14 @@ function asList(v: KeyInput | KeyInput[]): KeyInput[] {
 }
 
 /** The indices of the stanzas `remove` names; ArgumentError for what cannot be found. */
-async function stanzasToRemove(info: AgeHeaderInfo, remove: KeyInput[]): Promise<Set<number>> {
+async function stanzasToRemove(info: AgeHeaderInfo, remove: KeyInput[], keyPassphrase?: PassphraseSource): Promise<Set<number>> {
   for (const item of remove) {
     if (typeof item === 'string' && FINGERPRINT.test(item.trim())) {
       throw new ArgumentError('age stanzas carry no key fingerprints: give the public key (ssh-ed25519 or ssh-rsa) to remove')
     }
   }
   const out = new Set<number>()
-  for (const d of await nativeCall(native.age.describeRecipients(await ageKeys(remove)))) {
+  for (const d of await nativeCall(native.age.describeRecipients(await ageRecipients(remove, keyPassphrase)))) {
     if (d.tag === null) {
       throw new ArgumentError(
         'an X25519 recipient cannot be removed from an age file: its stanza does not say which key it is for ' +
@@ -159,13 +156,13 @@ async function stanzasToRemove(info: AgeHeaderInfo, remove: KeyInput[]): Promise
 }
 
 async function planAgeRecipients(info: AgeHeaderInfo, o: RotateOptions): Promise<AgePlan> {
-  if (given(o.to)) return { keep: [], added: await ageKeys(o.to!) }
+  if (given(o.to)) return { keep: [], added: await ageRecipients(o.to!, o.keyPassphrase) }
   if (o.newPassphrase !== undefined) return { keep: [], added: [] }
   if (info.stanzas.some((s) => s.type === 'scrypt')) {
     throw new ArgumentError('the file is encrypted to a passphrase, not to keys: use to (or newPassphrase) instead of add/remove')
   }
-  const removing = given(o.remove) ? await stanzasToRemove(info, asList(o.remove!)) : new Set<number>()
-  const added = given(o.add) ? await ageKeys(o.add!) : []
+  const removing = given(o.remove) ? await stanzasToRemove(info, asList(o.remove!), o.keyPassphrase) : new Set<number>()
+  const added = given(o.add) ? await ageRecipients(o.add!, o.keyPassphrase) : []
   if (removing.size > 0 && added.length > 0) {
     for (const d of await nativeCall(native.age.describeRecipients(added))) {
       if (d.tag !== null && [...removing].some((i) => info.stanzas[i]!.args[0] === d.tag && info.stanzas[i]!.type === d.type)) {

@@ -12,15 +12,9 @@ namespace {
 
 constexpr char kVersionPrefix[] = "age-encryption.org/";
 constexpr char kVersionLine[] = "age-encryption.org/v1";
-constexpr char kArmorBegin[] = "-----BEGIN AGE ENCRYPTED FILE-----";
-constexpr char kArmorEnd[] = "-----END AGE ENCRYPTED FILE-----";
 constexpr size_t kColumns = 64;
-constexpr size_t kBytesPerLine = kColumns / 4 * 3;  // 48
-// age's armor reader refuses more surrounding whitespace than this (a DoS bound).
-constexpr size_t kMaxArmorWhitespace = 1024;
 
 [[noreturn]] void invalid(const std::string& why) { fail(code::kHeaderInvalid, "age header: " + why); }
-[[noreturn]] void bad_armor(const std::string& why) { fail(code::kHeaderInvalid, "age armor: " + why); }
 
 bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
@@ -28,8 +22,6 @@ bool is_base64_char(char c) {
 
 // VCHAR in RFC 5234: printable ASCII without space.
 bool is_vchar(char c) { return c >= 0x21 && c <= 0x7e; }
-
-bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 // Reads one LF-terminated line from `*pos` (without the LF). Every header line ends with LF, so
 // running out of data before one is an incomplete header.
@@ -142,69 +134,6 @@ std::string write_header(const std::vector<Stanza>& stanzas, ByteView file_key) 
   uint8_t mac[kMacSize];
   crypto::hmac_sha256(mac_key, ByteView::of(out), mac);
   out += " " + encoding::base64_encode(ByteView(mac, kMacSize), false) + "\n";
-  return out;
-}
-
-bool is_armored(ByteView data) {
-  size_t i = 0;
-  while (i < data.size && is_space(data.data[i])) ++i;
-  static const char kDashes[] = "-----";
-  return data.size - i >= 5 && std::memcmp(data.data + i, kDashes, 5) == 0;
-}
-
-std::vector<uint8_t> dearmor(ByteView data) {
-  size_t pos = 0;
-  // One line without its LF and one optional CR before it; the last line may lack its LF.
-  auto get_line = [&](std::string* line) -> bool {
-    if (pos >= data.size) return false;
-    const void* nl = std::memchr(data.data + pos, '\n', data.size - pos);
-    size_t end = nl ? static_cast<size_t>(static_cast<const uint8_t*>(nl) - data.data) : data.size;
-    line->assign(reinterpret_cast<const char*>(data.data + pos), end - pos);
-    pos = nl ? end + 1 : data.size;
-    if (!line->empty() && line->back() == '\r') line->pop_back();
-    return true;
-  };
-  std::string line;
-  size_t skipped = 0;
-  while (true) {
-    size_t line_start = pos;
-    if (!get_line(&line)) bad_armor("no BEGIN line");
-    bool blank = true;
-    for (char c : line) blank = blank && is_space(static_cast<uint8_t>(c));
-    if (!blank) break;
-    skipped += pos - line_start;
-    if (skipped > kMaxArmorWhitespace) bad_armor("too much leading whitespace");
-  }
-  if (line != kArmorBegin) bad_armor("invalid first line");
-
-  std::vector<uint8_t> out;
-  while (true) {
-    if (!get_line(&line)) bad_armor("no END line");
-    if (line == kArmorEnd) break;
-    if (line.empty()) bad_armor("empty line in armored data");
-    if (line.size() > kColumns) bad_armor("line longer than 64 columns");
-    SecureBuffer chunk;
-    if (!encoding::base64_decode(line, true, &chunk)) bad_armor("invalid or non-canonical base64");
-    out.insert(out.end(), chunk.data(), chunk.data() + chunk.size());
-    if (chunk.size() < kBytesPerLine) {
-      // A short line is the last one: the END line must follow.
-      if (!get_line(&line) || line != kArmorEnd) bad_armor("invalid closing line");
-      break;
-    }
-  }
-  size_t rest = data.size - pos;
-  if (rest >= kMaxArmorWhitespace) bad_armor("too much trailing whitespace");
-  for (size_t i = pos; i < data.size; ++i) {
-    if (!is_space(data.data[i])) bad_armor("trailing data after the armored file");
-  }
-  return out;
-}
-
-std::string armor(ByteView binary) {
-  std::string b64 = encoding::base64_encode(binary, true);
-  std::string out = std::string(kArmorBegin) + "\n";
-  for (size_t i = 0; i < b64.size(); i += kColumns) out += b64.substr(i, kColumns) + "\n";
-  out += std::string(kArmorEnd) + "\n";
   return out;
 }
 

@@ -1,6 +1,6 @@
 // The age v1 header (https://c2sp.org/age): strict parsing and canonical writing of the textual
-// header, its HMAC, and the ASCII armor. This is the one age header parser in filesec: the
-// passphrase-protected identity files (age_format) and the age codec both go through it.
+// header and its HMAC (the ASCII armor is in age_armor.h). This is the one age header parser in
+// filesec: the passphrase-protected identity files (age_format) and the age codec both go through it.
 //
 // Error classes, matching the outcomes the C2SP CCTV age test kit distinguishes:
 //   FSEC_HEADER_INVALID       the header (or, with the "age armor:" message prefix, the armor)
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "age_armor.h"
 #include "secure_buffer.h"
 
 namespace filesec::age {
@@ -49,16 +50,7 @@ void verify_mac(ByteView data, const Header& header, ByteView file_key);
 // with a short line) and the MAC line keyed from `file_key`.
 std::string write_header(const std::vector<Stanza>& stanzas, ByteView file_key);
 
-// True when `data` (after leading ASCII whitespace) starts like a PEM block: it is then read as
-// armor, so a damaged armor line is an armor error rather than a header error.
-bool is_armored(ByteView data);
-
-// Strict RFC 7468 armor with label "AGE ENCRYPTED FILE", as age's armor reader: whitespace-only
-// lines (at most 1 KiB) before, whitespace (under 1 KiB) after, LF or CRLF line ends, 64-column
-// lines of canonical padded base64, only the last one short. Throws FSEC_HEADER_INVALID with an
-// "age armor:" message prefix.
-std::vector<uint8_t> dearmor(ByteView data);
-std::string armor(ByteView binary);
+// The ASCII armor (is_armored, dearmor, armor and their streaming forms): age_armor.h.
 
 // The scrypt salt label (used by age_stanzas and by age_format).
 inline constexpr char kScryptLabel[] = "age-encryption.org/v1/scrypt";

@@ -21,6 +21,50 @@
 
 namespace filesec::engine {
 
+// Helpers shared with the other file jobs (age_armor.cc); declared in file_engine.h.
+
+void check_cancelled(const Control& control) {
+  if (control.cancelled != nullptr && control.cancelled->load(std::memory_order_relaxed)) {
+    fail(code::kAborted, "the operation was aborted");
+  }
+}
+
+namespace {
+
+bool same_timestamp(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+}  // namespace
+
+void check_source_unchanged(int fd, const struct stat& before, const std::string& path) {
+  struct stat after;
+  if (::fstat(fd, &after) != 0) fail_errno(errno, "fstat", path);
+  if (after.st_size != before.st_size || !same_timestamp(after.st_mtim, before.st_mtim)) {
+    fail(code::kSourceChanged, path + " changed while it was being read");
+  }
+}
+
+fs::Fd create_output(const Output& output) {
+  if (!output.overwrite && fs::exists(output.path)) fail(code::kOutputExists, output.path + " already exists");
+  return fs::create_exclusive(output.temp_path, 0600);
+}
+
+void commit_output(fs::Fd& fd, fs::TempFile& temp, const Output& output) {
+  if (output.durable) fs::fdatasync_checked(fd.get(), output.temp_path);
+  if (output.mtime) {
+    struct timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1] = *output.mtime;
+    if (::futimens(fd.get(), times) != 0) fail_errno(errno, "futimens", output.temp_path);
+  }
+  fd.close_checked(output.temp_path);
+  fs::rename_into_place(output.temp_path, output.path, output.overwrite);
+  temp.keep();
+  if (output.durable) fs::fsync_parent(output.path);
+}
+
 namespace {
 
 constexpr uint64_t kChunksPerBlock = 64;
@@ -41,11 +85,6 @@ struct AlignedBuffer {
   size_t size;
 };
 
-void check_cancelled(const Control& control) {
-  if (control.cancelled != nullptr && control.cancelled->load(std::memory_order_relaxed)) {
-    fail(code::kAborted, "the operation was aborted");
-  }
-}
 
 // Where a processed block goes: the byte ranges to write (in order) at a file offset.
 struct WriteJob {
@@ -219,38 +258,6 @@ void process_blocks(const PayloadScheme& scheme, uint64_t chunks, uint64_t plain
         fill(*cipher, first, count, job);
       },
       BlockWriter(out_fd, output));
-}
-
-bool same_timestamp(const struct timespec& a, const struct timespec& b) {
-  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
-
-void check_source_unchanged(int fd, const struct stat& before, const std::string& path) {
-  struct stat after;
-  if (::fstat(fd, &after) != 0) fail_errno(errno, "fstat", path);
-  if (after.st_size != before.st_size || !same_timestamp(after.st_mtim, before.st_mtim)) {
-    fail(code::kSourceChanged, path + " changed while it was being read");
-  }
-}
-
-fs::Fd create_output(const Output& output) {
-  if (!output.overwrite && fs::exists(output.path)) fail(code::kOutputExists, output.path + " already exists");
-  return fs::create_exclusive(output.temp_path, 0600);
-}
-
-void commit_output(fs::Fd& fd, fs::TempFile& temp, const Output& output) {
-  if (output.durable) fs::fdatasync_checked(fd.get(), output.temp_path);
-  if (output.mtime) {
-    struct timespec times[2];
-    times[0].tv_sec = 0;
-    times[0].tv_nsec = UTIME_OMIT;
-    times[1] = *output.mtime;
-    if (::futimens(fd.get(), times) != 0) fail_errno(errno, "futimens", output.temp_path);
-  }
-  fd.close_checked(output.temp_path);
-  fs::rename_into_place(output.temp_path, output.path, output.overwrite);
-  temp.keep();
-  if (output.durable) fs::fsync_parent(output.path);
 }
 
 uint64_t chunk_length(uint64_t index, uint64_t chunks, uint64_t plaintext_size, size_t chunk_size) {

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "fs_util.h"
 #include "payload_scheme.h"
 #include "payload_stream.h"
 
@@ -100,6 +101,16 @@ Result encrypt_file(EncryptRequest& request, const Control& control);
 Result decrypt_file(DecryptRequest& request, const Control& control);
 Result rekey_file(RekeyRequest& request, const Control& control);
 Result verify_file(VerifyRequest& request, const Control& control);
+
+// The steps every file job shares (also used by the age armor jobs, age_armor.h).
+// FSEC_ABORTED once the caller has asked to cancel.
+void check_cancelled(const Control& control);
+// FSEC_SOURCE_CHANGED when the file behind `fd` changed size or mtime since `before`.
+void check_source_unchanged(int fd, const struct stat& before, const std::string& path);
+// Refuses an existing output (unless overwrite) and creates the temporary file (0600, exclusive).
+fs::Fd create_output(const Output& output);
+// Syncs (if durable), sets the mtime (if any), closes and renames the temporary file into place.
+void commit_output(fs::Fd& fd, fs::TempFile& temp, const Output& output);
 
 // Maps a payload's length to its plaintext length, telling truncation from extension when the
 // expected plaintext length is known. Throws FSEC_TRUNCATED / FSEC_TRAILING_DATA.

@@ -1,16 +1,19 @@
 // Node-API entry points for the age v1 header (native.age): parse (public summary, no key),
 // open (unwrap the file key with identities / a passphrase and check the MAC), seal (a new
 // header for recipients or a passphrase), rewrap (a new header for an opened file key: header-
-// only rotation), and armor/dearmor. The 16-byte file key stays in native
+// only rotation), armor/dearmor of buffers, and the streaming armor file jobs
+// (armorFile/dearmorFile, as ProgressJobs). The 16-byte file key stays in native
 // memory behind an opaque AgeFileKey handle for the codec layer; only the explicitly named
 // testOnlyFileKeyBytes() export reveals it, for the CCTV vectors' `file key:` checks.
 #include <string>
 
+#include "age_armor.h"
 #include "age_header.h"
 #include "age_stanzas.h"
 #include "glue.h"
 #include "key_object.h"
 #include "payload_key.h"
+#include "progress_job.h"
 
 namespace filesec::napi {
 
@@ -285,6 +288,65 @@ Napi::Value Dearmor(const Napi::CallbackInfo& info) {
   });
 }
 
+engine::Control control_for(const std::atomic<bool>& cancelled, const ProgressFn& progress) {
+  engine::Control control;
+  control.cancelled = &cancelled;
+  control.progress = progress;
+  return control;
+}
+
+// dearmorFile({ source, output: string | null, headSize, headOnly? }, onProgress | null) →
+// { promise, abort() } resolving to { armoredBytes, binaryBytes, head, complete }: the strict
+// de-armoring of a whole file in one pass, writing the binary to `output` (a new 0600 file,
+// removed on failure) when given; or, headOnly, of its start.
+Napi::Value DearmorFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw_type_error(env, "options must be an object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  std::string source = string_arg(o.Get("source"), "source");
+  std::string output = o.Get("output").IsNull() ? std::string() : string_arg(o.Get("output"), "output");
+  if (o.Get("output").IsString() && output.empty()) throw_type_error(env, "output must not be empty");
+  size_t head_size = static_cast<size_t>(u64_arg(o.Get("headSize"), "headSize"));
+  bool head_only = !o.Get("headOnly").IsUndefined() && bool_arg(o.Get("headOnly"), "headOnly");
+  return ProgressJob<age::DearmorFileResult>::start(
+      env, "filesec-dearmor-file", info[1],
+      [source, output, head_size, head_only](const std::atomic<bool>& cancelled, const ProgressFn& progress) {
+        return age::dearmor_file(source, output, head_size, head_only, control_for(cancelled, progress));
+      },
+      [](Napi::Env env, age::DearmorFileResult& r) -> Napi::Value {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("armoredBytes", Napi::Number::New(env, static_cast<double>(r.armored_bytes)));
+        out.Set("binaryBytes", Napi::Number::New(env, static_cast<double>(r.binary_bytes)));
+        out.Set("head", to_buffer(env, r.head.data(), r.head.size()));
+        out.Set("complete", r.complete);
+        return out;
+      });
+}
+
+// armorFile({ source, output, tempPath, overwrite, durable }, onProgress | null) → { promise,
+// abort() } resolving to { fileBytes }: armors a binary file into `output` (temp file + rename).
+Napi::Value ArmorFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw_type_error(env, "options must be an object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  std::string source = string_arg(o.Get("source"), "source");
+  engine::Output output;
+  output.path = string_arg(o.Get("output"), "output");
+  output.temp_path = string_arg(o.Get("tempPath"), "tempPath");
+  output.overwrite = bool_arg(o.Get("overwrite"), "overwrite");
+  output.durable = bool_arg(o.Get("durable"), "durable");
+  return ProgressJob<uint64_t>::start(
+      env, "filesec-armor-file", info[1],
+      [source, output](const std::atomic<bool>& cancelled, const ProgressFn& progress) {
+        return age::armor_file(source, output, control_for(cancelled, progress));
+      },
+      [](Napi::Env env, uint64_t& bytes) -> Napi::Value {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("fileBytes", Napi::Number::New(env, static_cast<double>(bytes)));
+        return out;
+      });
+}
+
 // Test-only: the file key bytes, so tests can compare with the CCTV `file key:` values and build
 // a STREAM payload with node:crypto. Nothing in lib/ may call it.
 Napi::Value TestOnlyFileKeyBytes(const Napi::CallbackInfo& info) {
@@ -315,6 +377,8 @@ void init_age(Napi::Env env, Napi::Object exports) {
   age.Set("describeRecipients", Napi::Function::New(env, DescribeRecipients, "describeRecipients"));
   age.Set("armor", Napi::Function::New(env, Armor, "armor"));
   age.Set("dearmor", Napi::Function::New(env, Dearmor, "dearmor"));
+  age.Set("armorFile", Napi::Function::New(env, ArmorFile, "armorFile"));
+  age.Set("dearmorFile", Napi::Function::New(env, DearmorFile, "dearmorFile"));
   age.Set("payloadKey", Napi::Function::New(env, PayloadKey, "payloadKey"));
   age.Set("testOnlyFileKeyBytes", Napi::Function::New(env, TestOnlyFileKeyBytes, "testOnlyFileKeyBytes"));
   addon_data(env).age_file_key_constructor = Napi::Persistent(AgeFileKeyObject::Define(env));
