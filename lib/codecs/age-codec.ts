@@ -33,7 +33,7 @@ import { verifyPayload, type VerifyEncryptedFileOptions, type VerifyEncryptedFil
 import {
   AGE_BINARY_MAGIC,
   ageMetadataOf,
-  isArmorStart,
+  looksLikeAgeArmor,
   MAX_AGE_HEADER,
   openAgeHeader,
   plaintextSizeOf,
@@ -265,7 +265,7 @@ export const ageCodec: Codec = {
   name: 'age',
   description: 'age v1 (age-encryption.org/v1): X25519, ssh-ed25519, ssh-rsa and scrypt recipients; ChaCha20-Poly1305 STREAM',
   extension: AGE_EXTENSION,
-  matches: (head) => startsWith(head, AGE_BINARY_MAGIC) || isArmorStart(head),
+  matches: (head) => startsWith(head, AGE_BINARY_MAGIC) || looksLikeAgeArmor(head),
   encryptFile: encryptAgeFile,
   decryptFile: decryptAgeFile,
   inspect: inspectAgeFile,

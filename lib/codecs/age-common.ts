@@ -49,6 +49,18 @@ export function isArmorStart(head: Buffer): boolean {
   return startsWith(head.subarray(skipWhitespace(head)), AGE_ARMOR_MAGIC)
 }
 
+// A damaged age armor's BEGIN line: other case, spaces, another label, or text before it.
+const ARMOR_LIKE = /-----\s*BEGIN\s+AGE\b/i
+
+/**
+ * True when `head` starts an armored age file, or plainly tries to (an age BEGIN line in another
+ * case, with spaces, another label or text before it): such a file is claimed as age, so the
+ * strict de-armorer reports what is wrong with its armor instead of "not an encrypted file".
+ */
+export function looksLikeAgeArmor(head: Buffer): boolean {
+  return isArmorStart(head) || ARMOR_LIKE.test(head.toString('latin1'))
+}
+
 // Key text the native age parser takes directly; any other string is a path to a key file.
 const KEY_TEXT = /^\s*(age1|AGE-SECRET-KEY-|ssh-|-----BEGIN |#)/
 // A passphrase-protected private key filesec's key loader opens: an age-encrypted identity file
