@@ -23,7 +23,18 @@ namespace filesec::engine {
 
 namespace {
 
+// A block (the unit a worker claims and the writer writes) is about 1 MiB of sealed chunks
+// whatever the chunk size: 64 chunks of .fsec's 16 KiB, 16 of age's 64 KiB. A fixed count of 64
+// made age's blocks 4 MiB: 4x the buffer memory (peak RSS 66.5 MiB, now 57.5, .fsec's 58.5) and
+// no faster (measured: the same read-and-seal time per byte with 1 and 4 MiB blocks).
+// kChunksPerBlock bounds the iovec arrays.
+constexpr size_t kBlockBytes = 1 << 20;
 constexpr uint64_t kChunksPerBlock = 64;
+
+uint64_t chunks_per_block(size_t sealed_chunk_size) {
+  return std::clamp<uint64_t>((kBlockBytes + sealed_chunk_size - 1) / sealed_chunk_size, 1, kChunksPerBlock);
+}
+
 // A page-aligned scratch buffer for one worker.
 struct AlignedBuffer {
   explicit AlignedBuffer(size_t size) : size(size) {
@@ -226,14 +237,15 @@ template <typename MakeWorker, typename Fill, typename Write>
 void run_blocks(uint64_t chunks, size_t sealed_chunk_size, uint64_t progress_total, const Control& control,
                 MakeWorker make_worker, Fill fill, Write write) {
   ThrottledProgress progress(control.progress, progress_total);
-  Pipeline pipeline(control.threads, kChunksPerBlock * sealed_chunk_size, control);
+  const uint64_t per_block = chunks_per_block(sealed_chunk_size);
+  Pipeline pipeline(control.threads, per_block * sealed_chunk_size, control);
   auto make_fill = [&]() {
     return [&, state = make_worker()](uint64_t block, WriteJob& job) mutable {
-      uint64_t first = block * kChunksPerBlock;
-      fill(state, first, std::min(kChunksPerBlock, chunks - first), job);
+      uint64_t first = block * per_block;
+      fill(state, first, std::min(per_block, chunks - first), job);
     };
   };
-  pipeline.run((chunks + kChunksPerBlock - 1) / kChunksPerBlock, make_fill, [&](WriteJob& job) {
+  pipeline.run((chunks + per_block - 1) / per_block, make_fill, [&](WriteJob& job) {
     write(job);
     progress.add(job.plaintext);
   });
