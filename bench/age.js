@@ -239,8 +239,10 @@ function buildReport(o, env, rows, sizeMiB, haveTime) {
   lines.push('### Targets')
   lines.push('')
   lines.push(`filesec's age codec at least ${TARGET}× the age CLI's throughput, encrypt and decrypt, from the median ` +
-    'wall times of the whole processes (Node start-up counted against filesec). The per-round ratios (each round\'s ' +
-    'two runs, back to back) show how much the machine moved during the run.')
+    'wall times of the whole processes (Node start-up counted against filesec). The per-round ratios (filesec\'s and ' +
+    'age\'s run of that operation in the same round, seconds apart) show how much the machine moved during the run. ' +
+    'When other work keeps a CPU busy, filesec\'s two threads get about one CPU between them and the ratio falls ' +
+    'towards the ratio of CPU times (the CPU columns).')
   lines.push('')
   for (const w of o.where) {
     for (const op of ['encrypt', 'decrypt']) {
