@@ -5,7 +5,7 @@
 //
 //   node bench/node-op.js <op> <input> <output> [key=value ...]
 //
-//   file-encrypt   filesec encryptFile       to=<age1… recipient> durable=true|false [threads=N]
+//   file-encrypt   filesec encryptFile       to=<age1… recipient> durable=true|false [threads=N] [codec=age]
 //   file-decrypt   filesec decryptFile       identity=<key file>  durable=true|false [threads=N]
 //   stream-encrypt filesec createEncryptStream in a pipeline, 1 MiB reads/writes   to=<age1…>
 //   stream-decrypt filesec createDecryptStream in a pipeline, 1 MiB reads/writes   identity=<key file>
@@ -35,6 +35,7 @@ runChildOp(() => {
         output,
         durable: args.durable !== 'false',
         ...(args.threads ? { threads: Number(args.threads) } : {}),
+        ...(args.codec ? { codec: args.codec } : {}),
       }),
     'file-decrypt': () =>
       filesec.decryptFile(input, {

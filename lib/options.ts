@@ -26,7 +26,8 @@ export interface RunOptions {
   onProgress?: (progress: Progress) => void
   /**
    * Native worker threads that read and encrypt or decrypt, for file-to-file work; one more
-   * thread writes (default: CPUs − 1, from 1 to 4).
+   * thread writes, and reads and crypts too while nothing waits to be written (default: CPUs − 1,
+   * from 1 to 4).
    */
   threads?: number
   /** fsync the output and its folder before reporting success (default true). */

@@ -332,9 +332,11 @@ describe('native rekeyFile', function () {
   })
 
   it('an abort leaves the source as it was and nothing else behind', async () => {
+    // Big enough that the job is still running when the first progress report (after 100 ms)
+    // reaches JS and aborts it: 256 MiB took ~105 ms here once the writer thread also crypts.
     const big = join(dir(), 'big.bin')
     writeFileSync(big, '')
-    truncateSync(big, 256 << 20)
+    truncateSync(big, 1024 << 20)
     const source = (await encryptFile(big, { keep: true, to: oldPair.publicKey, durable: false })).output
     const before = statSync(source)
     const ac = new AbortController()

@@ -1,9 +1,9 @@
 // File-to-file encryption, decryption, re-encryption (rekey) and verification of a chunked
-// payload. Chunk positions are computable
-// from the chunk index alone, so worker threads claim blocks of chunks in any order, read them
-// with pread, seal or open them in place, and hand them to one writer (the calling thread),
-// which writes them with pwrite at their offsets. No per-chunk allocation, no calls into JS;
-// memory is bounded by (workers + 2) block buffers whatever the file size.
+// payload. Chunk positions are computable from the chunk index alone, so worker threads claim
+// blocks of chunks in any order, read them with pread, seal or open them in place, and hand them
+// to one writer (the calling thread), which writes them with pwrite at their offsets and fills
+// blocks itself while none is waiting. No per-chunk allocation, no calls into JS; memory is
+// bounded by (workers + 2) block buffers whatever the file size.
 //
 // Output is written to a temporary file created exclusively (mode 0600) in the destination
 // folder, synced, and renamed into place only when every chunk has been processed (and, for
@@ -31,7 +31,8 @@ struct Control {
   const std::atomic<bool>* cancelled = nullptr;
   // Called from the writer thread, at most every 100 ms, and once at the end.
   std::function<void(uint64_t done, uint64_t total)> progress;
-  // Read-and-crypt worker threads (the writer is the calling thread, on top of these).
+  // Read-and-crypt worker threads (the writer is the calling thread, on top of these; it reads
+  // and crypts too while nothing is waiting to be written).
   unsigned threads = 1;
 };
 
