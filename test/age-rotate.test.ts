@@ -14,6 +14,7 @@ import {
   decryptFile,
   encryptFile,
   generateKeyPair,
+  HeaderError,
   inspect,
   type KeyPair,
   KeyPassphraseError,
@@ -252,10 +253,35 @@ describe('age rotation (header only)', function () {
     await rotateFile(path, { ...base, rekey: false })
   })
 
-  it('an armored age file is refused for now (ArgumentError), untouched', async () => {
-    const { path } = await ageFile(a.publicKey, 1000)
-    writeFileSync(path, native.age.armor(readFileSync(path)), { mode: 0o600 })
-    await refused(path, { identity: p('a.key'), add: b.publicKey }, ArgumentError, 'FSEC_INVALID_ARGUMENT', /armored/)
+  itWith(['age'], 'an armored age file is rotated and stays armored (age -a layout); the payload is unchanged; its mode is kept', async () => {
+    const { path, data } = await ageFile(a.publicKey, 200_000)
+    const binary = readFileSync(path)
+    writeFileSync(path, native.age.armor(binary), { mode: 0o600 })
+    chmodSync(path, 0o640)
+    const r = await rotateFile(path, { identity: p('a.key'), add: b.publicKey })
+    assert.equal(r.path, path)
+    assert.equal(r.fileBytes, statSync(path).size)
+    const text = readFileSync(path, 'latin1')
+    assert.match(text, /^-----BEGIN AGE ENCRYPTED FILE-----\n/)
+    assert.match(text, /\n-----END AGE ENCRYPTED FILE-----\n$/)
+    const rotated = native.age.dearmor(readFileSync(path))
+    assert.ok(payloadOf(rotated).equals(payloadOf(binary)), 'the payload is byte-identical')
+    assert.equal(native.age.parseHeader(rotated).stanzas.length, 2)
+    assert.equal(statSync(path).mode & 0o777, 0o640)
+    assert.deepEqual(leftovers(path), [])
+    for (const key of ['a.key', 'b.key']) assert.ok(run('age', ['-d', '-i', p(key), path]).equals(data), key)
+    // Refusals leave it as it is, with nothing beside it: a wrong identity, damaged armor.
+    await refused(path, { identity: p('c.key'), add: c.publicKey }, NoMatchingRecipientError, 'FSEC_NO_MATCHING_RECIPIENT')
+    const damaged = Buffer.from(readFileSync(path))
+    damaged[200] = 0x2a // '*' is no base64 character
+    writeFileSync(path, damaged)
+    await refused(path, { identity: p('a.key'), add: c.publicKey }, HeaderError, 'FSEC_HEADER_INVALID', /age armor: /)
+    // Changed while being rotated: the change is kept, nothing is left beside it.
+    writeFileSync(path, native.age.armor(binary))
+    rotationTestHooks.beforeCommit = (target) => writeFileSync(target, Buffer.concat([readFileSync(target), Buffer.from('\n')]))
+    await rejectsWith(rotateFile(path, { identity: p('a.key'), add: b.publicKey }), SourceChangedError, 'FSEC_SOURCE_CHANGED')
+    assert.equal(readFileSync(path, 'latin1'), native.age.armor(binary) + '\n')
+    assert.deepEqual(leftovers(path), [])
   })
 
   it('a truncated payload is refused before anything is committed (the final chunk must authenticate)', async () => {

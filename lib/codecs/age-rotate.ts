@@ -10,22 +10,25 @@
 //   - remove finds ssh-rsa / ssh-ed25519 stanzas by their key tag (the first 4 bytes of
 //     SHA-256 of the SSH public key). X25519 stanzas hold only an ephemeral share and name no
 //     recipient, so an X25519 recipient cannot be removed: `to` gives the full new list instead;
-//   - rekey would need a new payload (refused: decrypt and encrypt again), pad has no meaning
-//     (age has no padding), and armored files are refused for now.
+//   - rekey would need a new payload (refused: decrypt and encrypt again), and pad has no
+//     meaning (age has no padding).
 //
 // The new header seldom has the old length, and the in-place rewrite's journal is .fsec's (its
 // recovery checks .fsec headers), so an age rotation always commits by copy: new header +
-// copy_file_range of the payload into a temporary file beside the target, synced, renamed.
-import { lstat, open } from 'node:fs/promises'
+// copy_file_range of the payload into a temporary file beside the target, synced, renamed. An
+// armored file is rotated in a binary copy and armored again into its place.
+import { chmod, lstat, open, rm, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
 import type { AgeFileKey, AgeHeaderInfo, AgeKeyInput, AgeStanzaInfo, FileIdentity } from '../../binding'
 import { checkIdentityOptions } from '../decrypt'
-import { ArgumentError, FileError, fromFs, nativeCall, nativeSync } from '../errors'
+import { armorFile, dearmorFile } from '../armor'
+import { ArgumentError, FileError, fromFs, HeaderError, nativeCall, nativeSync, SourceChangedError } from '../errors'
 import type { KeyInput } from '../keys'
 import { native } from '../native'
 import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, throwIfAborted } from '../options'
 import { type PassphraseSource, withPassphrase } from '../passphrase'
+import { tempPathFor } from '../paths'
 import {
   checkRotateChange,
   commitByCopy,
@@ -64,11 +67,14 @@ function labelOf(s: AgeStanzaInfo): string {
 }
 
 interface AgeRead {
-  /** The binary header alone. */
+  /** The binary header alone (empty for an armored file: its header is read once de-armored). */
   header: Buffer
-  info: AgeHeaderInfo
+  info: AgeHeaderInfo | null
   /** What the commit checks again: the same inode, unchanged since it was read. */
   identity: FileIdentity
+  armored: boolean
+  /** The file's permission bits, which the rotated file keeps. */
+  mode: number
 }
 
 async function readAgeForRotation(path: string): Promise<AgeRead> {
@@ -91,18 +97,13 @@ async function readAgeForRotation(path: string): Promise<AgeRead> {
     const buf = Buffer.alloc(Math.min(size, MAX_AGE_HEADER))
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0)
     const head = buf.subarray(0, bytesRead)
-    if (!startsWith(head, AGE_BINARY_MAGIC)) {
-      // The codec also claims armored files; their commit would have to re-armor the whole file.
-      throw new ArgumentError(
-        `${path} is an armored (PEM) age file: rotating armored age files is not supported yet (decrypt it and encrypt it again)`,
-      )
-    }
+    const identity = { dev: st.dev, ino: st.ino, size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs }
+    const mode = Number(st.mode) & 0o7777
+    // The codec claims armored files too; anything not binary is read as armor, so the strict
+    // de-armorer says what is wrong with a file that is not.
+    if (!startsWith(head, AGE_BINARY_MAGIC)) return { header: Buffer.alloc(0), info: null, identity, armored: true, mode }
     const info = nativeSync(() => native.age.parseHeader(head, bytesRead === size))
-    return {
-      header: Buffer.from(head.subarray(0, info.headerSize)),
-      info,
-      identity: { dev: st.dev, ino: st.ino, size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs },
-    }
+    return { header: Buffer.from(head.subarray(0, info.headerSize)), info, identity, armored: false, mode }
   } finally {
     await handle.close()
   }
@@ -180,7 +181,9 @@ async function planAgeRecipients(info: AgeHeaderInfo, o: RotateOptions): Promise
 
 /**
  * rotateFile for age files (the age codec's rotateFile; reached through the public rotateFile,
- * which recognises the format). Header only; always committed by copy.
+ * which recognises the format). Header only; always committed by copy. An armored file is
+ * de-armored into a binary copy beside it (ciphertext only), rotated there, and armored again
+ * into its place: the whole file is rewritten, the payload still unchanged.
  */
 export async function rotateAgeFile(file: string, options: RotateOptions): Promise<RotateResult> {
   if (typeof file !== 'string' || file === '') throw new ArgumentError('file must be a path')
@@ -189,10 +192,48 @@ export async function rotateAgeFile(file: string, options: RotateOptions): Promi
   throwIfAborted(options.signal)
   const path = resolve(file)
   const read = await readAgeForRotation(path)
+  if (!read.armored) return rotateBinary(path, read, options, path)
+  const binary = tempPathFor(path)
+  try {
+    await dearmorFile(path, binary, 0, { signal: options.signal })
+    const binaryRead = await readAgeForRotation(binary)
+    if (binaryRead.armored) {
+      throw new HeaderError('FSEC_HEADER_INVALID', 'age header: the armored data is not an age file (bad version line)')
+    }
+    const result = await rotateBinary(binary, binaryRead, options, path)
+    await assertUnchanged(path, read.identity)
+    const fileBytes = await armorFile(
+      binary,
+      { output: path, tempPath: tempPathFor(path), overwrite: true, durable: options.durable !== false },
+      { signal: options.signal },
+    )
+    // The armored copy is written 0600; the rotated file keeps the original's permission bits.
+    await chmod(path, read.mode).catch((e: unknown) => {
+      throw fromFs(e, path)
+    })
+    return { ...result, path, fileBytes, bytesWritten: fileBytes }
+  } finally {
+    await rm(binary, { force: true })
+  }
+}
+
+/** Refuses to replace a file that changed since it was read (SourceChangedError). */
+async function assertUnchanged(path: string, was: FileIdentity): Promise<void> {
+  const st = await stat(path, { bigint: true }).catch((e: unknown) => {
+    throw fromFs(e, path)
+  })
+  if (st.dev !== was.dev || st.ino !== was.ino || Number(st.size) !== was.size || st.mtimeNs !== was.mtimeNs || st.ctimeNs !== was.ctimeNs) {
+    throw new SourceChangedError('FSEC_SOURCE_CHANGED', `${path} changed while it was being rotated; it was left as it is`, { path })
+  }
+}
+
+/** Rotates the binary age file at `path` (the target itself, or an armored target's binary copy). */
+async function rotateBinary(path: string, read: AgeRead, options: RotateOptions, target: string): Promise<RotateResult> {
+  const info = read.info!
   const fileKey = await openAgeFileKey(read.header, options)
   try {
     await checkAgePayload(fileKey, path, read.header.length)
-    const plan = await planAgeRecipients(read.info, options)
+    const plan = await planAgeRecipients(info, options)
     const newHeader = await withPassphrase(options.newPassphrase, 'new passphrase', (pass) =>
       nativeCall(
         native.age.rewrap(read.header, fileKey, {
@@ -210,7 +251,7 @@ export async function rotateAgeFile(file: string, options: RotateOptions): Promi
     // otherwise nobody, old or new recipient, could open the file afterwards.
     nativeSync(() => native.age.checkHeader(newHeader, fileKey))
     throwIfAborted(options.signal)
-    await rotationTestHooks.beforeCommit?.(path)
+    await rotationTestHooks.beforeCommit?.(target)
     const done = await commitByCopy(path, read.identity, read.header, newHeader, options)
     options.onProgress?.({ done: done.bytesWritten, total: done.bytesWritten })
     const newInfo = native.age.parseHeader(newHeader)
@@ -218,7 +259,7 @@ export async function rotateAgeFile(file: string, options: RotateOptions): Promi
       path,
       rekeyed: false,
       commit: done.commit,
-      from: read.info.stanzas.map(labelOf),
+      from: info.stanzas.map(labelOf),
       to: newInfo.stanzas.map(labelOf),
       recipients: recipientsOfAge(newInfo),
       headerSize: newHeader.length,
