@@ -333,7 +333,7 @@ reserved in the old one, else copied once with the new header. A protected
 private key given as a recipient, or with -i, is asked for its passphrase on
 the terminal.
 
-age files (binary, not armored) rotate too, header only and always by copy:
+age files (binary or armored) rotate too, header only and always by copy:
 -r/--to/-R, --add, -p, and --remove of ssh-ed25519 / ssh-rsa keys. An X25519
 (age1…) recipient cannot be removed (its stanza does not name the key): give
 the full new list with -r instead. --rekey and --pad do not apply to age.
