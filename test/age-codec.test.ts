@@ -239,6 +239,18 @@ const toolsMissing = ['age', 'age-keygen', 'ssh-keygen'].filter((t) => !have(t))
       await assert.rejects(padFile(enc.output), (e: Error) => e instanceof ArgumentError && /encrypted age file/.test(e.message))
     })
 
+    it('an OpenSSH private key given as a recipient is refused clearly (FSEC_WRONG_KEY), nothing written', async () => {
+      randomFile(f('wk'), 100)
+      for (const key of [f('ed'), f('rsa')]) {
+        await assert.rejects(encryptFile(f('wk'), { codec: 'age', to: key, keep: true }), (e: Error & { code?: string }) => {
+          assert.equal(e.code, 'FSEC_WRONG_KEY')
+          assert.match(e.message, /OpenSSH private key .* give its public key/)
+          return true
+        })
+      }
+      assert.equal(existsSync(f('wk.age')), false)
+    })
+
     it('inspect: stanza types without a key; { v: 1, padding: 0, size } with one', async () => {
       randomFile(f('ins'), 70_000)
       await encryptFile(f('ins'), { codec: 'age', to: [kinds[0].to(), kinds[2].to(), kinds[1].to()], keep: true })

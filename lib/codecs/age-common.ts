@@ -8,7 +8,7 @@ import { resolve } from 'node:path'
 import type { AgeFileKey, AgeHeaderInfo, AgeKeyInput } from '../../binding'
 import type { IdentityOptions } from '../decrypt'
 import type { RecipientOptions } from '../encrypt'
-import { ArgumentError, fromFs, HeaderError, nativeCall, nativeSync } from '../errors'
+import { ArgumentError, fromFs, HeaderError, nativeCall, nativeSync, WrongKeyError } from '../errors'
 import type { RecipientInfo } from '../fsec'
 import { Key, type KeyInput, loadKeys } from '../keys'
 import type { FileMetadata } from '../metadata'
@@ -69,6 +69,7 @@ const PROTECTED_KEY = /^\s*(age-encryption\.org\/|-----BEGIN (AGE ENCRYPTED FILE
 // A PEM block other than an OpenSSH private key: filesec's key files (public or private,
 // protected or not), which age itself does not read as recipients.
 const PEM_KEY = /^\s*-----BEGIN (?!OPENSSH )/
+const OPENSSH_PRIVATE = /^\s*-----BEGIN OPENSSH PRIVATE KEY-----/
 
 /** Turns filesec key inputs into key text or native Keys, as native.age.open/seal accept them. */
 export async function ageKeys(input: KeyInput | KeyInput[]): Promise<AgeKeyInput[]> {
@@ -120,7 +121,16 @@ export async function ageIdentities(o: IdentityOptions): Promise<AgeKeyInput[]> 
  * filesec's key loader, with `keyPassphrase` for a protected one.
  */
 export async function ageRecipients(input: KeyInput | KeyInput[], keyPassphrase?: PassphraseSource): Promise<AgeKeyInput[]> {
-  return loadMatching(await ageKeys(input), PEM_KEY, keyPassphrase)
+  const keys = await ageKeys(input)
+  for (const k of keys) {
+    if ((Buffer.isBuffer(k) || typeof k === 'string') && OPENSSH_PRIVATE.test(typeof k === 'string' ? k.slice(0, 64) : k.subarray(0, 64).toString('latin1'))) {
+      throw new WrongKeyError(
+        'FSEC_WRONG_KEY',
+        'an OpenSSH private key was given as a recipient: give its public key (the .pub file beside it), as age does',
+      )
+    }
+  }
+  return loadMatching(keys, PEM_KEY, keyPassphrase)
 }
 
 async function readKeyFile(path: string): Promise<Buffer> {
