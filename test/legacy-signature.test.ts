@@ -13,11 +13,11 @@ import {
   randomBytes,
   sign as nodeSign,
 } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import native = require('../binding')
-import { generateKeyPair, loadKey, SignatureError, signFile, verifyFile, verifyFileDetailed } from '../lib'
+import { AbortError, generateKeyPair, loadKey, SignatureError, signFile, verifyFile, verifyFileDetailed } from '../lib'
 import { rejectsWith, scratchDir, vectorsDir } from './helpers'
 import { describeWithTool, OPENSSL, runTool, runToolOk } from './tools'
 
@@ -199,6 +199,34 @@ describe('legacy pyFileSec signatures (RSA PKCS#1 v1.5, verify only)', function 
     const legacyInPssFile = pss.signature.replace(pssRaw, legacySign('sha256', data, priv))
     const asPss = await verifyFileDetailed(input, { key: { text: pub }, signature: legacyInPssFile })
     assert.deepEqual([asPss.valid, asPss.algorithm, asPss.reason], [false, 'rsa-pss-sha256', 'signature-mismatch'])
+  })
+
+  it('one hashing pass: progress up to the total, in order; an abort while hashing → AbortError', async () => {
+    const size = 64 << 20
+    const input = p('progress.bin')
+    writeFileSync(input, '')
+    truncateSync(input, size) // sparse zeros
+    const seen: Array<{ done: number; total: number }> = []
+    const signature = legacySign('md5', Buffer.alloc(size), priv)
+    const r = await verifyFileDetailed(input, { key: { text: pub }, signature, onProgress: (x) => seen.push(x) })
+    assert.deepEqual([r.valid, r.digest, r.fileBytes], [true, 'md5', size])
+    assert.deepEqual(seen[seen.length - 1], { done: size, total: size })
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.done >= seen[i - 1]!.done)
+    truncateSync(input, 512 << 20)
+    const mid = new AbortController()
+    let calls = 0
+    const aborted = verifyFile(input, {
+      key: { text: pub },
+      signature,
+      signal: mid.signal,
+      onProgress: () => {
+        calls++
+        mid.abort()
+      },
+    })
+    await rejectsWith(aborted, AbortError, 'FSEC_ABORTED')
+    assert.ok(calls >= 1)
+    rmSync(input)
   })
 
   it('filesec never makes PKCS#1 v1.5 signatures: the native signer refuses the scheme (FSEC_INVALID_ARGUMENT)', async () => {
