@@ -145,8 +145,12 @@ declare namespace binding {
     abort(): void
   }
 
-  /** 'minisign': Ed25519 over the file's BLAKE2b-512 (minisign "ED"); 'rsa-pss-sha256': RSASSA-PSS over its SHA-256. */
-  export type SignatureScheme = 'minisign' | 'rsa-pss-sha256'
+  /**
+   * 'minisign': Ed25519 over the file's BLAKE2b-512 (minisign "ED"); 'rsa-pss-sha256': RSASSA-PSS
+   * over its SHA-256; 'pyfilesec-pkcs1v15' (verify only): RSASSA-PKCS1-v1_5 over its SHA-256, SHA-1
+   * or MD5, as pyFileSec's `openssl dgst -sign` made it (tried in that order, one pass over the file).
+   */
+  export type SignatureScheme = 'minisign' | 'rsa-pss-sha256' | 'pyfilesec-pkcs1v15'
 
   export interface SignOutput {
     signature: Buffer
@@ -159,6 +163,8 @@ declare namespace binding {
     verdict: 'valid' | 'key-mismatch' | 'comment-mismatch' | 'signature-mismatch'
     /** 0 when the file did not need to be read (the comment signature already failed). */
     fileBytes: number
+    /** 'pyfilesec-pkcs1v15' when valid: the digest that matched; otherwise null. */
+    digest: 'sha256' | 'sha1' | 'md5' | null
   }
 
   export interface Binding {
@@ -241,7 +247,7 @@ declare namespace binding {
     }
 
     /** Hashes the file and signs it; a private Ed25519 key for 'minisign', RSA for 'rsa-pss-sha256'. */
-    signFile(key: Key, options: { source: string; scheme: SignatureScheme; trustedComment: Buffer | null }, onProgress: ProgressCallback | null): Job<SignOutput>
+    signFile(key: Key, options: { source: string; scheme: Exclude<SignatureScheme, 'pyfilesec-pkcs1v15'>; trustedComment: Buffer | null }, onProgress: ProgressCallback | null): Job<SignOutput>
     /** Verifies a detached signature of the file (a public or private key). */
     verifySignature(key: Key, options: { source: string; scheme: SignatureScheme; signature: Buffer; trustedComment: Buffer | null; commentSignature: Buffer | null }, onProgress: ProgressCallback | null): Job<VerifyOutput>
     /** The file's digest in one streaming pass (for tests and benchmarks; not public API). */

@@ -43,6 +43,8 @@ export {
   type SignResult,
   verifyFile,
   verifyFileDetailed,
+  type PyFileSecDigest,
+  type VerifyAlgorithm,
   type VerifyOptions,
   type VerifyResult,
 } from './sign'

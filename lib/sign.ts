@@ -1,7 +1,9 @@
 // Detached signatures of any file, encrypted or not. Ed25519 keys make minisign signatures
 // (FILE.minisig, which `minisign -V` verifies); RSA keys make RSA-PSS-SHA-256 signatures in
-// filesec's signature file (FILE.sig). The file is hashed by the native engine in one streaming
-// pass, off the main thread; the signature files are read and written here.
+// filesec's signature file (FILE.sig). Verification also reads legacy pyFileSec signatures (bare
+// base64 RSA PKCS#1 v1.5, SHA-256, SHA-1 or MD5), which filesec never makes. The file is hashed by
+// the native engine in one streaming pass, off the main thread; the signature files are read and
+// written here.
 import { open, stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 
@@ -22,6 +24,14 @@ import { checkKnownOptions, checkRunOptions, type Progress } from './options'
 import type { PassphraseSource } from './passphrase'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from './paths'
 import {
+  checkPyFileSecSignatureSize,
+  looksLikePyFileSecSignature,
+  parsePyFileSecSignature,
+  PYFILESEC_PKCS1V15,
+  type PyFileSecDigest,
+  pyFileSecWarnings,
+} from './pyfilesec-signature'
+import {
   formatRsaSignature,
   looksLikeRsaSignature,
   parseRsaSignature,
@@ -32,6 +42,14 @@ import {
 
 /** 'ed25519': a minisign signature (Ed25519 over BLAKE2b-512); 'rsa-pss-sha256': filesec's RSA-PSS signature. */
 export type SignatureAlgorithm = 'ed25519' | typeof RSA_PSS_SHA256
+
+/**
+ * What verify reads: the algorithms filesec signs with, and 'pyfilesec-pkcs1v15', a legacy
+ * pyFileSec signature (bare base64 RSA PKCS#1 v1.5 over SHA-256, SHA-1 or MD5; verified, never made).
+ */
+export type VerifyAlgorithm = SignatureAlgorithm | typeof PYFILESEC_PKCS1V15
+
+export type { PyFileSecDigest }
 
 interface SignatureRunOptions {
   /** Cancels the operation; no signature file is written. */
@@ -91,7 +109,7 @@ export interface VerifyResult {
    * was modified (or another key signed).
    */
   reason?: 'key-mismatch' | 'comment-mismatch' | 'signature-mismatch'
-  algorithm: SignatureAlgorithm
+  algorithm: VerifyAlgorithm
   input: string
   /** Ed25519: the key id the signature names. */
   keyId?: string
@@ -101,6 +119,13 @@ export interface VerifyResult {
   trustedComment?: string
   /** Ed25519: the untrusted comment (never authenticated). */
   untrustedComment?: string
+  /**
+   * pyFileSec, when `valid`: the digest the signature was made with (tried in the order sha256,
+   * sha1, md5; the signature does not record it).
+   */
+  digest?: PyFileSecDigest
+  /** pyFileSec, when `valid` with SHA-1 or MD5: why such a signature is weak. */
+  warnings?: string[]
   /** Bytes of the file read (0 when it did not need to be read). */
   fileBytes: number
 }
@@ -238,27 +263,77 @@ async function signatureBytes(signature: VerifyOptions['signature'] | undefined)
   return bytes
 }
 
-type ParsedSignature = { kind: 'minisign'; minisig: Minisig } | { kind: 'rsa'; rsa: RsaSignature }
+type ParsedSignature =
+  | { kind: 'minisign'; minisig: Minisig }
+  | { kind: 'rsa'; rsa: RsaSignature }
+  | { kind: 'pyfilesec'; signature: Buffer }
 
 function parseSignature(bytes: Buffer): ParsedSignature {
   if (looksLikeMinisig(bytes)) return { kind: 'minisign', minisig: parseMinisig(bytes) }
   if (looksLikeRsaSignature(bytes)) return { kind: 'rsa', rsa: parseRsaSignature(bytes) }
-  if (/^[A-Za-z0-9+/]{40,}={0,2}\s*$/.test(bytes.toString('latin1'))) {
-    throw new SignatureError(
-      'FSEC_SIGNATURE_UNSUPPORTED',
-      'a bare base64 signature (as pyFileSec made: RSA PKCS#1 v1.5) is not supported; filesec reads minisign and filesec signature files',
-    )
-  }
+  if (looksLikePyFileSecSignature(bytes)) return { kind: 'pyfilesec', signature: parsePyFileSecSignature(bytes) }
   throw new SignatureError(
     'FSEC_SIGNATURE_INVALID',
-    'not a signature: expected a minisign signature (.minisig) or a filesec signature file (.sig); to read a signature file, pass { path }',
+    'not a signature: expected a minisign signature (.minisig), a filesec signature file (.sig) or a pyFileSec base64 signature; to read a signature file, pass { path }',
   )
+}
+
+function baseResult(parsed: ParsedSignature, source: string): Omit<VerifyResult, 'valid' | 'reason' | 'fileBytes'> {
+  switch (parsed.kind) {
+    case 'minisign':
+      return {
+        algorithm: 'ed25519',
+        input: source,
+        keyId: parsed.minisig.keyId,
+        trustedComment: parsed.minisig.trustedComment.toString('utf8'),
+        untrustedComment: parsed.minisig.untrustedComment,
+      }
+    case 'rsa':
+      return { algorithm: RSA_PSS_SHA256, input: source, fingerprint: parsed.rsa.fingerprint }
+    case 'pyfilesec':
+      return { algorithm: PYFILESEC_PKCS1V15, input: source }
+  }
+}
+
+/** Whether the key can have made the signature: the key id or fingerprint it names, or its kind. */
+function namesKey(parsed: ParsedSignature, key: Key): boolean {
+  switch (parsed.kind) {
+    case 'minisign':
+      return key.kind === 'ed25519' && key.keyId === parsed.minisig.keyId
+    case 'rsa':
+      return key.kind === 'rsa' && key.fingerprint === parsed.rsa.fingerprint
+    case 'pyfilesec':
+      // It names no key: any RSA key may have made it.
+      return key.kind === 'rsa'
+  }
+}
+
+function nativeVerifyRequest(parsed: ParsedSignature, source: string): Parameters<typeof native.verifySignature>[1] {
+  switch (parsed.kind) {
+    case 'minisign':
+      return {
+        source,
+        scheme: 'minisign',
+        signature: parsed.minisig.signature,
+        trustedComment: parsed.minisig.trustedComment,
+        commentSignature: parsed.minisig.commentSignature,
+      }
+    case 'rsa':
+      return { source, scheme: RSA_PSS_SHA256, signature: parsed.rsa.signature, trustedComment: null, commentSignature: null }
+    case 'pyfilesec':
+      return { source, scheme: PYFILESEC_PKCS1V15, signature: parsed.signature, trustedComment: null, commentSignature: null }
+  }
 }
 
 /**
  * Verifies a detached signature of `input` and says why it does not match. Throws for a
  * malformed or unsupported signature (SignatureError), an unusable key (KeyError) or an
  * unreadable file; a well-formed signature that does not match gives `valid: false`.
+ *
+ * Reads minisign signatures, filesec's RSA signature files, and legacy pyFileSec signatures
+ * (bare base64, RSA PKCS#1 v1.5; `digest` says which of SHA-256, SHA-1, MD5 matched, and
+ * `warnings` why SHA-1 and MD5 are weak). A pyFileSec signature whose length is not the RSA key's
+ * modulus size is refused as malformed (FSEC_SIGNATURE_INVALID).
  */
 export async function verifyFileDetailed(input: string, options: VerifyOptions): Promise<VerifyResult> {
   checkCommon(input, options, VERIFY_OPTIONS, 'verify')
@@ -273,42 +348,19 @@ export async function verifyFileDetailed(input: string, options: VerifyOptions):
   await statRegularFile(source)
   const key = await loadSignatureKey(options)
 
-  const base: Omit<VerifyResult, 'valid' | 'reason' | 'fileBytes'> =
-    parsed.kind === 'minisign'
-      ? {
-          algorithm: 'ed25519',
-          input: source,
-          keyId: parsed.minisig.keyId,
-          trustedComment: parsed.minisig.trustedComment.toString('utf8'),
-          untrustedComment: parsed.minisig.untrustedComment,
-        }
-      : { algorithm: RSA_PSS_SHA256, input: source, fingerprint: parsed.rsa.fingerprint }
+  const base = baseResult(parsed, source)
   // A signature that names another key cannot match: say so without reading the file.
-  const namesThisKey =
-    parsed.kind === 'minisign'
-      ? key.kind === 'ed25519' && key.keyId === parsed.minisig.keyId
-      : key.kind === 'rsa' && key.fingerprint === parsed.rsa.fingerprint
-  if (!namesThisKey) return { valid: false, reason: 'key-mismatch', ...base, fileBytes: 0 }
+  if (!namesKey(parsed, key)) return { valid: false, reason: 'key-mismatch', ...base, fileBytes: 0 }
+  // A pyFileSec signature is recognised as one of this key's only when it is its modulus size.
+  if (parsed.kind === 'pyfilesec') checkPyFileSecSignatureSize(parsed.signature, key.bits)
 
-  const verified = await runJob(
-    (onProgress) =>
-      native.verifySignature(
-        key.native,
-        parsed.kind === 'minisign'
-          ? {
-              source,
-              scheme: 'minisign',
-              signature: parsed.minisig.signature,
-              trustedComment: parsed.minisig.trustedComment,
-              commentSignature: parsed.minisig.commentSignature,
-            }
-          : { source, scheme: RSA_PSS_SHA256, signature: parsed.rsa.signature, trustedComment: null, commentSignature: null },
-        onProgress,
-      ),
-    options,
-  )
-  if (verified.verdict === 'valid') return { valid: true, ...base, fileBytes: verified.fileBytes }
-  return { valid: false, reason: verified.verdict, ...base, fileBytes: verified.fileBytes }
+  const request = nativeVerifyRequest(parsed, source)
+  const verified = await runJob((onProgress) => native.verifySignature(key.native, request, onProgress), options)
+  if (verified.verdict !== 'valid') return { valid: false, reason: verified.verdict, ...base, fileBytes: verified.fileBytes }
+  if (parsed.kind !== 'pyfilesec') return { valid: true, ...base, fileBytes: verified.fileBytes }
+  const digest = verified.digest!
+  const warnings = pyFileSecWarnings(digest)
+  return { valid: true, ...base, digest, ...(warnings.length > 0 ? { warnings } : {}), fileBytes: verified.fileBytes }
 }
 
 /**

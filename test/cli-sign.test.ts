@@ -263,6 +263,63 @@ describe('filesec CLI: sign and verify', function () {
     })
   })
 
+  describe('legacy pyFileSec signatures (verify only)', () => {
+    /** What pyFileSec's sign() returned: `openssl dgst -sign`'s PKCS#1 v1.5 signature in base64 (made here by Node). */
+    const legacySign = (digest: string, file: string): string => {
+      const key = createPrivateKey({ key: readFileSync(p('rsa.key')), passphrase: PASS })
+      return nodeSign(digest, readFileSync(p(file)), key).toString('base64')
+    }
+
+    it('MD5: valid, the digest and a warning shown (and in --json); FILE.sig holding the base64 is found by default', async () => {
+      input('old.bin')
+      writeFileSync(p('old.bin.sig'), legacySign('md5', 'old.bin'))
+      const r = await cli(['verify', 'old.bin', '-k', 'rsa.key.pub'])
+      expectStatus(r, 0)
+      assert.match(r.stdout, /^Signature OK: old\.bin \(old\.bin\.sig\)$/m)
+      assert.match(r.stdout, /^ {2}RSA PKCS#1 v1\.5 over MD5 \(legacy pyFileSec signature\), key [0-9a-f]{64}$/m)
+      assert.match(r.stdout, /^ {2}warning: legacy pyFileSec signature: RSA PKCS#1 v1\.5 over MD5, which is broken for collision resistance/m)
+      const j = await cli(['verify', 'old.bin', '-k', 'rsa.key.pub', '--json'])
+      expectStatus(j, 0)
+      const vj = json(j)
+      assert.deepEqual(
+        [vj.command, vj.valid, vj.algorithm, vj.digest, vj.signatureFile, vj.warnings.length],
+        ['verify', true, 'pyfilesec-pkcs1v15', 'md5', p('old.bin.sig'), 1],
+      )
+    })
+
+    it('SHA-256 and SHA-1 with -x: the digest shown; no warning for SHA-256', async () => {
+      input('new.bin')
+      writeFileSync(p('new.b64'), `${legacySign('sha256', 'new.bin')}\n`)
+      const r = await cli(['verify', 'new.bin', '-k', 'rsa.key.pub', '-x', 'new.b64'])
+      expectStatus(r, 0)
+      assert.match(r.stdout, /RSA PKCS#1 v1\.5 over SHA-256 \(legacy pyFileSec signature\)/)
+      assert.doesNotMatch(r.stdout, /warning/)
+      writeFileSync(p('new1.b64'), legacySign('sha1', 'new.bin'))
+      const j = await cli(['verify', 'new.bin', '-k', 'rsa.key.pub', '-x', 'new1.b64', '--json'])
+      expectStatus(j, 0)
+      assert.deepEqual([json(j).digest, json(j).warnings.length], ['sha1', 1])
+    })
+
+    it('10: a modified file, an Ed25519 key; 7: a truncated signature', async () => {
+      input('mod.bin')
+      writeFileSync(p('mod.b64'), legacySign('sha1', 'mod.bin'))
+      writeFileSync(p('mod.bin'), Buffer.concat([readFileSync(p('mod.bin')), Buffer.from('x')]))
+      const modified = await cli(['verify', 'mod.bin', '-k', 'rsa.key.pub', '-x', 'mod.b64'])
+      expectStatus(modified, EXIT.BAD_SIGNATURE)
+      assert.match(modified.stderr, /BAD signature: mod\.bin does not match mod\.b64: the file was modified/)
+      const j = await cli(['verify', 'mod.bin', '-k', 'rsa.key.pub', '-x', 'mod.b64', '--json'])
+      expectStatus(j, EXIT.BAD_SIGNATURE)
+      assert.deepEqual([json(j).valid, json(j).algorithm, json(j).reason, json(j).digest], [false, 'pyfilesec-pkcs1v15', 'signature-mismatch', undefined])
+      const ed = await cli(['verify', 'mod.bin', '-k', 'ed.key.pub', '-x', 'mod.b64'])
+      expectStatus(ed, EXIT.BAD_SIGNATURE)
+      assert.match(ed.stderr, /a pyFileSec signature needs the signer's RSA key/)
+      writeFileSync(p('cut.b64'), readFileSync(p('mod.b64'), 'utf8').slice(0, -8))
+      const cut = await cli(['verify', 'mod.bin', '-k', 'rsa.key.pub', '-x', 'cut.b64', '--json'])
+      expectStatus(cut, EXIT.DAMAGED)
+      assert.equal(jsonError(cut).code, 'FSEC_SIGNATURE_INVALID')
+    })
+  })
+
   describe('minisign from the command line', () => {
     if (!haveTool(MINISIGN)) {
       it('SKIPPED: minisign not found (Debian package minisign)', function () {

@@ -372,9 +372,11 @@ ${EXIT_STATUS_HELP}
 export const VERIFY_HELP = `Usage: filesec verify FILE --key PUBLIC_KEY [--signature SIG]
 
 Checks a detached signature of FILE: a minisign signature (.minisig, made by
-filesec or minisign) or a filesec RSA signature (.sig). Exits 0 when it
-matches, 10 when it does not (the file was modified, another key signed, or the
-trusted comment was altered), 7 when the signature file is malformed.
+filesec or minisign), a filesec RSA signature (.sig), or a legacy pyFileSec
+signature (base64 RSA PKCS#1 v1.5 over SHA-256, SHA-1 or MD5; the digest that
+matched is shown, with a warning for SHA-1 and MD5). Exits 0 when it matches,
+10 when it does not (the file was modified, another key signed, or the trusted
+comment was altered), 7 when the signature file is malformed.
 
 Options:
   -k, --key KEY             the signer's public key: a file (minisign public

@@ -1,5 +1,6 @@
-// filesec verify: checks a detached signature of FILE (minisign .minisig or filesec .sig) with the
-// signer's public key. Exit 0 when it matches, EXIT.BAD_SIGNATURE when it does not.
+// filesec verify: checks a detached signature of FILE (minisign .minisig, filesec .sig, or a legacy
+// pyFileSec base64 signature) with the signer's public key. Exit 0 when it matches,
+// EXIT.BAD_SIGNATURE when it does not.
 import { lstat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
@@ -61,7 +62,17 @@ async function defaultSignaturePath(input: string, key: Key): Promise<string> {
   )
 }
 
+const DIGEST_NAMES: Record<NonNullable<VerifyResult['digest']>, string> = { sha256: 'SHA-256', sha1: 'SHA-1', md5: 'MD5' }
+
+function describeVerified(r: VerifyResult, key: Key): string {
+  if (r.algorithm === 'pyfilesec-pkcs1v15') {
+    return `RSA PKCS#1 v1.5 over ${r.digest !== undefined ? DIGEST_NAMES[r.digest] : '?'} (legacy pyFileSec signature), key ${key.fingerprint}`
+  }
+  return describeAlgorithm(r.algorithm, r.keyId, r.fingerprint)
+}
+
 function whyNot(r: VerifyResult): string {
+  if (r.reason === 'key-mismatch' && r.algorithm === 'pyfilesec-pkcs1v15') return 'a pyFileSec signature needs the signer\'s RSA key'
   if (r.reason === 'key-mismatch') {
     return r.keyId !== undefined
       ? `it was made by another key (key id ${r.keyId})`
@@ -117,8 +128,9 @@ export async function verify(args: string[], ctx: Context): Promise<number> {
   }
   ctx.out.result(result, () => [
     `Signature OK: ${shownPath(r.input)} (${shownPath(signaturePath)})`,
-    `  ${describeAlgorithm(r.algorithm, r.keyId, r.fingerprint)}`,
+    `  ${describeVerified(r, key)}`,
     ...(r.trustedComment !== undefined ? [`  trusted comment: ${clean(r.trustedComment)}`] : []),
+    ...(r.warnings ?? []).map((w) => `  warning: ${w}`),
   ])
   return EXIT.OK
 }

@@ -159,12 +159,31 @@ void check_unchanged(int fd, const struct stat& before, const std::string& path)
 
 }  // namespace
 
-const char* digest_name(Digest digest) { return digest == Digest::kSha256 ? "SHA2-256" : "BLAKE2B-512"; }
+const char* digest_name(Digest digest) {
+  switch (digest) {
+    case Digest::kSha256:
+      return "SHA2-256";
+    case Digest::kBlake2b512:
+      return "BLAKE2B-512";
+    case Digest::kSha1:
+      return "SHA1";
+    case Digest::kMd5:
+      return "MD5";
+  }
+  return "SHA2-256";
+}
 
-FileDigest hash_file(const std::string& path, Digest digest, const Control& control) {
-  std::unique_ptr<EVP_MD, MdDeleter> md(EVP_MD_fetch(nullptr, digest_name(digest), nullptr));
-  std::unique_ptr<EVP_MD_CTX, MdDeleter> ctx(EVP_MD_CTX_new());
-  if (!md || !ctx || EVP_DigestInit_ex2(ctx.get(), md.get(), nullptr) != 1) fail_openssl("digest setup");
+FileDigests hash_file(const std::string& path, const std::vector<Digest>& digests, const Control& control) {
+  if (digests.empty()) fail(code::kInvalidArgument, "no digest to compute");
+  std::vector<std::unique_ptr<EVP_MD, MdDeleter>> mds;
+  std::vector<std::unique_ptr<EVP_MD_CTX, MdDeleter>> ctxs;
+  for (Digest digest : digests) {
+    mds.emplace_back(EVP_MD_fetch(nullptr, digest_name(digest), nullptr));
+    ctxs.emplace_back(EVP_MD_CTX_new());
+    if (!mds.back() || !ctxs.back() || EVP_DigestInit_ex2(ctxs.back().get(), mds.back().get(), nullptr) != 1) {
+      fail_openssl("digest setup");
+    }
+  }
 
   struct stat st;
   fs::Fd fd = fs::open_regular_file(path, &st);
@@ -178,21 +197,34 @@ FileDigest hash_file(const std::string& path, Digest digest, const Control& cont
     if (cancelled(control)) fail(code::kAborted, "the operation was aborted");
     size_t length = 0;
     const uint8_t* data = reader.wait_for(i, &length);
-    if (EVP_DigestUpdate(ctx.get(), data, length) != 1) fail_openssl("digest update");
+    for (auto& ctx : ctxs) {
+      if (EVP_DigestUpdate(ctx.get(), data, length) != 1) fail_openssl("digest update");
+    }
     reader.release(i);
     progress.add(length);
   }
   reader.finish();
   check_unchanged(fd.get(), st, path);
 
-  FileDigest out;
-  out.digest.resize(static_cast<size_t>(EVP_MD_get_size(md.get())));
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), out.digest.data(), &len) != 1 || len != out.digest.size()) {
-    fail_openssl("digest final");
+  FileDigests out;
+  for (size_t d = 0; d < ctxs.size(); ++d) {
+    std::vector<uint8_t> digest(static_cast<size_t>(EVP_MD_get_size(mds[d].get())));
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctxs[d].get(), digest.data(), &len) != 1 || len != digest.size()) {
+      fail_openssl("digest final");
+    }
+    out.digests.push_back(std::move(digest));
   }
   out.size = size;
   if (control.progress) control.progress(size, size);
+  return out;
+}
+
+FileDigest hash_file(const std::string& path, Digest digest, const Control& control) {
+  FileDigests all = hash_file(path, std::vector<Digest>{digest}, control);
+  FileDigest out;
+  out.digest = std::move(all.digests[0]);
+  out.size = all.size;
   return out;
 }
 

@@ -28,11 +28,45 @@ hashing::Digest digest_for(Scheme scheme) {
   return scheme == Scheme::kMinisign ? hashing::Digest::kBlake2b512 : hashing::Digest::kSha256;
 }
 
+// The digests a pyFileSec signature may use, in the order they are tried.
+struct LegacyDigest {
+  hashing::Digest digest;
+  const char* openssl_name;
+  const char* name;
+};
+constexpr LegacyDigest kLegacyDigests[] = {
+    {hashing::Digest::kSha256, "SHA256", "sha256"},
+    {hashing::Digest::kSha1, "SHA1", "sha1"},
+    {hashing::Digest::kMd5, "MD5", "md5"},
+};
+
+Verified verify_legacy(const keys::Key& key, const VerifyRequest& request, const hashing::Control& control) {
+  Verified out;
+  // A signature of another length cannot be this key's: no need to read the file.
+  if (request.signature.size() != static_cast<size_t>(EVP_PKEY_get_size(key.pkey()))) return out;
+  std::vector<hashing::Digest> digests;
+  for (const LegacyDigest& d : kLegacyDigests) digests.push_back(d.digest);
+  hashing::FileDigests hashed = hashing::hash_file(request.path, digests, control);
+  out.file_bytes = hashed.size;
+  for (size_t i = 0; i < digests.size(); ++i) {
+    if (sig::rsa_pkcs1v15_verify_digest(key.pkey(), kLegacyDigests[i].openssl_name, ByteView::of(hashed.digests[i]),
+                                        ByteView::of(request.signature))) {
+      out.verdict = Verdict::kValid;
+      out.digest = kLegacyDigests[i].name;
+      return out;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Signed sign_file(const keys::Key& key, const SignRequest& request, const hashing::Control& control) {
   refuse_x25519(key);
   if (!key.is_private()) fail(code::kWrongKey, "a public key cannot sign: give the private key");
+  if (request.scheme == Scheme::kPyFileSecPkcs1v15) {
+    fail(code::kInvalidArgument, "filesec only verifies pyFileSec (RSA PKCS#1 v1.5) signatures; it signs with RSA-PSS");
+  }
   if (key.kind() != kind_for(request.scheme)) {
     fail(code::kInvalidArgument, "this key kind does not make signatures of the requested kind");
   }
@@ -56,6 +90,7 @@ Verified verify_file(const keys::Key& key, const VerifyRequest& request, const h
     out.verdict = Verdict::kKeyMismatch;
     return out;
   }
+  if (request.scheme == Scheme::kPyFileSecPkcs1v15) return verify_legacy(key, request, control);
   if (request.scheme == Scheme::kMinisign) {
     // The comment signature needs no file read: check it first.
     std::vector<uint8_t> covered = signature_and_comment(request.signature, request.trusted_comment);

@@ -6,6 +6,10 @@
 // which authenticates the trusted comment.
 // kRsaPssSha256: RSASSA-PSS over the file's SHA-256 digest (MGF1-SHA-256, 32-byte salt), the
 // signature `openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32` makes.
+// kPyFileSecPkcs1v15 (verify only): a legacy pyFileSec signature, RSASSA-PKCS1-v1_5 over the file
+// as `openssl dgst -sign` made it, with that OpenSSL's default digest: SHA-256 (1.1.0 and later),
+// SHA-1 (1.0.x) or MD5 (0.9.8). The signature does not say which: the file is hashed once with all
+// three, and the signature checked with each, in the order SHA-256, SHA-1, MD5.
 //
 // The text formats around these bytes (.minisig, filesec's RSA signature file) are read and
 // written by lib/.
@@ -20,7 +24,7 @@
 
 namespace filesec::signing {
 
-enum class Scheme { kMinisign, kRsaPssSha256 };
+enum class Scheme { kMinisign, kRsaPssSha256, kPyFileSecPkcs1v15 };
 
 struct SignRequest {
   std::string path;
@@ -35,7 +39,8 @@ struct Signed {
 };
 
 // Throws FSEC_WRONG_KEY for a public key, FSEC_KEY_UNSUPPORTED for an X25519 key, and
-// FSEC_INVALID_ARGUMENT when the key kind does not make signatures of `scheme`.
+// FSEC_INVALID_ARGUMENT when the key kind does not make signatures of `scheme` (and for
+// kPyFileSecPkcs1v15, which filesec only verifies).
 Signed sign_file(const keys::Key& key, const SignRequest& request, const hashing::Control& control);
 
 struct VerifyRequest {
@@ -56,6 +61,8 @@ enum class Verdict {
 struct Verified {
   Verdict verdict = Verdict::kBadSignature;
   uint64_t file_bytes = 0;  // 0 when the file did not need to be read
+  // kPyFileSecPkcs1v15 when valid: the digest that matched, "sha256", "sha1" or "md5"; else empty.
+  std::string digest;
 };
 
 // The key may be public or private. Throws FSEC_KEY_UNSUPPORTED for an X25519 key; file errors

@@ -86,4 +86,22 @@ bool rsa_pss_verify_digest(EVP_PKEY* key, const PssParams& params, ByteView dige
   return ok == 1;
 }
 
+bool rsa_pkcs1v15_verify_digest(EVP_PKEY* key, const char* digest_name, ByteView digest, ByteView signature) {
+  const EVP_MD* md = EVP_get_digestbyname(digest_name);
+  if (md == nullptr) fail(code::kInvalidArgument, "unknown digest for RSA PKCS#1 v1.5");
+  if (digest.size != static_cast<size_t>(EVP_MD_get_size(md))) {
+    fail(code::kInvalidArgument, std::string("an RSA PKCS#1 v1.5 digest must be the ") + digest_name + " size");
+  }
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1) {
+    fail_openssl("RSA PKCS#1 v1.5 setup");
+  }
+  if (signature.size != static_cast<size_t>(EVP_PKEY_get_size(key))) return false;
+  int ok = EVP_PKEY_verify(ctx.get(), signature.data, signature.size, digest.data, digest.size);
+  clear_openssl_errors();
+  return ok == 1;
+}
+
 }  // namespace filesec::sig

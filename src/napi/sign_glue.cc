@@ -20,7 +20,8 @@ signing::Scheme scheme_arg(const Napi::Value& v) {
   std::string name = string_arg(v, "scheme");
   if (name == "minisign") return signing::Scheme::kMinisign;
   if (name == "rsa-pss-sha256") return signing::Scheme::kRsaPssSha256;
-  throw_type_error(v.Env(), "scheme must be 'minisign' or 'rsa-pss-sha256'");
+  if (name == "pyfilesec-pkcs1v15") return signing::Scheme::kPyFileSecPkcs1v15;
+  throw_type_error(v.Env(), "scheme must be 'minisign', 'rsa-pss-sha256' or 'pyfilesec-pkcs1v15'");
 }
 
 // null/undefined → empty.
@@ -85,7 +86,7 @@ const char* verdict_name(signing::Verdict v) {
 }
 
 // verifySignature(key, { source, scheme, signature, trustedComment | null, commentSignature | null },
-//   onProgress | null) → { promise: Promise<{ verdict, fileBytes }>, abort() }
+//   onProgress | null) → { promise: Promise<{ verdict, fileBytes, digest | null }>, abort() }
 Napi::Value VerifyFile(const Napi::CallbackInfo& info) {
   std::shared_ptr<keys::Key> key = KeyObject::From(info[0], "key");
   Napi::Object o = options_arg(info[1]);
@@ -104,6 +105,7 @@ Napi::Value VerifyFile(const Napi::CallbackInfo& info) {
         Napi::Object out = Napi::Object::New(env);
         out.Set("verdict", Napi::String::New(env, verdict_name(v.verdict)));
         out.Set("fileBytes", Napi::Number::New(env, static_cast<double>(v.file_bytes)));
+        out.Set("digest", v.digest.empty() ? env.Null() : Napi::Value(Napi::String::New(env, v.digest)));
         return out;
       });
 }
