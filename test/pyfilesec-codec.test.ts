@@ -24,6 +24,8 @@ import {
 import { pyfilesecCodec } from '../lib/codecs/pyfilesec-codec'
 import { digestForOpensslVersion } from '../lib/codecs/pyfilesec-meta'
 import { unpadFile } from '../lib/trailer-padding'
+import { expectStatus, json, jsonError } from './cli/helpers'
+import { runCli } from './cli/run'
 import { describeWithVectors, rejectsWith, scratchDir } from './helpers'
 
 interface ManifestCase {
@@ -279,6 +281,29 @@ describeWithVectors('pyFileSec archives (decrypt-only codec)', 'pyfilesec', (vec
     assert.match(info.pyfilesec?.openssl ?? '', /^OpenSSL 3\.0\.19/)
     assert.equal(info.pyfilesec?.outputName, 'hello.txt')
     assert.equal(info.pyfilesec?.hasChecksum, true)
+  })
+
+  it('CLI: decrypt prints integrity and the warning; --allow-checksum-mismatch; inspect needs no key', async () => {
+    const archive = copyOf(k1)
+    const cwd = join(archive, '..')
+    const keyArgs = ['-i', join(vectors, k1.decrypt_with.private_key), '--passphrase-file', join(vectors, k1.decrypt_with.passphrase_file)]
+    const r = await runCli(['decrypt', archive, ...keyArgs], { cwd })
+    expectStatus(r, 0)
+    assert.match(r.stdout, /hello\.txt/)
+    assert.match(r.stdout, /integrity: checksum-ok/)
+    assert.match(r.stdout, /warning: pyFileSec archives are not authenticated/)
+    const i = json(await runCli(['inspect', archive, '--json'], { cwd }))
+    assert.equal(i.codec, 'pyfilesec')
+    assert.equal(i.pyfilesec.outputName, 'hello.txt')
+    const human = await runCli(['inspect', archive], { cwd })
+    assert.match(human.stdout, /RSA-4096 \(pyFileSec: RSA-OAEP SHA-1\)/)
+    const c16 = byId('c16')
+    const tampered = copyOf(c16)
+    const bad = await runCli(['decrypt', tampered, ...keyArgs, '--json'], { cwd: join(tampered, '..') })
+    assert.equal(jsonError(bad).code, 'FSEC_PAYLOAD_TAMPERED')
+    only(tampered)
+    const allowed = json(await runCli(['decrypt', tampered, ...keyArgs, '--allow-checksum-mismatch', '--json'], { cwd: join(tampered, '..') }))
+    assert.equal(allowed.integrity, 'checksum-mismatch')
   })
 
   describe('archives rebuilt from real members', () => {
