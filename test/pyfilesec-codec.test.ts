@@ -3,12 +3,13 @@
 // here from their members. The vectors are read in place; every archive is decrypted from a copy
 // in a scratch folder, because decryption writes next to the archive.
 import { strict as assert } from 'node:assert'
-import { createHash, createHmac, createPrivateKey, generateKeyPairSync } from 'node:crypto'
+import { constants, createDecipheriv, createHash, createHmac, createPrivateKey, generateKeyPairSync, publicEncrypt, randomBytes } from 'node:crypto'
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 
 import {
+  AbortError,
   ArgumentError,
   decryptFile,
   encryptFile,
@@ -381,6 +382,55 @@ describeWithVectors('pyFileSec archives (decrypt-only codec)', 'pyfilesec', (vec
         only(archive)
       })
     }
+
+    it('an abort before the work starts is an AbortError, nothing written', async () => {
+      const archive = copyOf(k1)
+      const ac = new AbortController()
+      ac.abort()
+      await rejectsWith(decryptFile(archive, { ...keyOf(k1), signal: ac.signal }), AbortError, 'FSEC_ABORTED')
+      only(archive)
+    })
+
+    it('without a hint, when both key derivations pass the padding probe, sha256 (the documented order) is used and the ambiguity reported', async () => {
+      // Test oracle only: OpenSSL's EVP_BytesToKey (1 iteration) to build a ciphertext whose last
+      // block has valid padding under both derived keys (its final byte decrypts to 0x01 under each).
+      const bytesToKey = (md: string, pass: Buffer, salt: Buffer): { key: Buffer; iv: Buffer } => {
+        let d = Buffer.alloc(0)
+        let prev = Buffer.alloc(0)
+        while (d.length < 48) {
+          prev = createHash(md).update(Buffer.concat([prev, pass, salt])).digest()
+          d = Buffer.concat([d, prev])
+        }
+        return { key: d.subarray(0, 32), iv: d.subarray(32, 48) }
+      }
+      const rawDecrypt = (key: Buffer, block: Buffer): Buffer => createDecipheriv('aes-256-ecb', key, null).setAutoPadding(false).update(block)
+      const password = Buffer.from(`#${randomBytes(32).toString('hex')}`)
+      const salt = randomBytes(8)
+      const ks = bytesToKey('sha256', password, salt).key
+      const km = bytesToKey('md5', password, salt).key
+      let last: Buffer
+      let ds: Buffer
+      for (;;) {
+        last = randomBytes(16)
+        ds = rawDecrypt(ks, last)
+        if (ds[15] === rawDecrypt(km, last)[15]) break
+      }
+      const prevBlock = randomBytes(16)
+      prevBlock[15] = ds[15]! ^ 0x01
+      const b64 = Buffer.concat([Buffer.from('Salted__'), salt, prevBlock, last]).toString('base64')
+      const text = Buffer.from(`${b64.match(/.{1,64}/g)!.join('\n')}\n`)
+      const pub = readFileSync(join(vectors, 'keys/k1_pfs-cli-genrsa_4096/pub_RSA.pem'))
+      const wrapped = publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, password)
+      const entries: TarEntry[] = [
+        { name: 'amb.txt.aes256', data: text },
+        { name: 'amb.txt.aes256.pwdrsa', data: wrapped },
+        { name: 'amb.txt.meta', data: Buffer.from('{"meta-data (date-time suppressed)": {"meta-data": false}}') },
+      ]
+      const r = await decryptFile(write('amb.enc', gzipNamed(tar(entries), 'amb.enc')), keyOf(k1))
+      assert.deepEqual(r.pyfilesec?.kdf, { digest: 'sha256', chosenBy: 'probe', ambiguous: true })
+      assert.ok(r.warnings?.some((w) => /both key derivations/.test(w)))
+      assert.equal(r.plaintextBytes, 31)
+    })
 
     it('a gzip file without a stored .enc name is not claimed by the codec', async () => {
       const archive = write('plain.tar.gz', gzipSync(tar(base())))

@@ -13,6 +13,7 @@ import type { Writable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 
 import { fromFs, HeaderError } from '../errors'
+import { throwIfAborted } from '../options'
 
 const BLOCK = 512
 
@@ -138,14 +139,18 @@ function paxRecords(data: Buffer): { path?: string; size?: number } {
 }
 
 /** Yields the decompressed bytes of a gzip file, as Buffers; bad gzip is a HeaderError. */
-async function* gunzipped(path: string): AsyncGenerator<Buffer> {
+async function* gunzipped(path: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   const input = createReadStream(path)
   const gunzip = createGunzip()
   const stream = input.pipe(gunzip)
   input.on('error', (e) => gunzip.destroy(e))
   try {
-    for await (const chunk of stream) yield chunk as Buffer
+    for await (const chunk of stream) {
+      throwIfAborted(signal)
+      yield chunk as Buffer
+    }
   } catch (e) {
+    if (e instanceof Error && (e as { code?: unknown }).code === 'FSEC_ABORTED') throw e
     const code = (e as NodeJS.ErrnoException).code
     if (typeof code === 'string' && code.startsWith('Z_')) throw bad(`not a valid gzip stream (${(e as Error).message})`)
     throw fromFs(e, path)
@@ -222,8 +227,8 @@ class ByteReader {
  * caller owns, for a copy of the ciphertext beside the output) or are only counted when it is
  * null; the other two members are returned. Every rule above is checked before this resolves.
  */
-export async function readArchive(path: string, ciphertextSink: Writable | null): Promise<ArchiveContents> {
-  const reader = new ByteReader(gunzipped(path)[Symbol.asyncIterator]())
+export async function readArchive(path: string, ciphertextSink: Writable | null, signal?: AbortSignal): Promise<ArchiveContents> {
+  const reader = new ByteReader(gunzipped(path, signal)[Symbol.asyncIterator]())
   const members: ArchiveMember[] = []
   const small: Partial<Record<MemberRole, Buffer>> = {}
   let longName: string | undefined

@@ -117,7 +117,7 @@ function describe(members: ArchiveMember[], ciphertext: ArchiveMember, wrapped: 
 }
 
 /** Writes the ciphertext member to a new 0600 file (created exclusively); resolves when it is flushed. */
-async function copyCiphertext(source: string, copy: string): Promise<Awaited<ReturnType<typeof readArchive>>> {
+async function copyCiphertext(source: string, copy: string, signal: AbortSignal | undefined): Promise<Awaited<ReturnType<typeof readArchive>>> {
   const out = createWriteStream(copy, { flags: 'wx', mode: 0o600 })
   const opened = new Promise<void>((res, rej) => {
     out.once('open', () => res())
@@ -127,7 +127,7 @@ async function copyCiphertext(source: string, copy: string): Promise<Awaited<Ret
     throw fromFs(e, copy)
   })
   try {
-    return await readArchive(source, out)
+    return await readArchive(source, out, signal)
   } finally {
     await new Promise<void>((res) => out.end(() => res()))
   }
@@ -150,7 +150,7 @@ export async function decryptPyfilesecFile(input: string, options: DecryptOption
   await statRegularFile(source)
 
   // Pass 1: the whole container is checked and nothing is written.
-  const first = await readArchive(source, null)
+  const first = await readArchive(source, null, options.signal)
   const meta = parsePyfilesecMeta(first.metadata)
   const info = describe(first.members, first.ciphertext, first.wrappedPassword, meta)
   const output = options.output !== undefined ? resolve(options.output) : await uniquePath(dirname(source), info.outputName)
@@ -175,7 +175,7 @@ export async function decryptPyfilesecFile(input: string, options: DecryptOption
   const copy = tempPathFor(output)
   let result: PyfilesecDecryptOutput
   try {
-    const second = await copyCiphertext(source, copy)
+    const second = await copyCiphertext(source, copy, options.signal)
     if (
       second.ciphertext.size !== first.ciphertext.size ||
       !second.wrappedPassword.equals(first.wrappedPassword) ||
