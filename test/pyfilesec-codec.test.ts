@@ -371,6 +371,7 @@ describeWithVectors('pyFileSec archives (decrypt-only codec)', 'pyfilesec', (vec
       ['an oversized wrapped password', () => gzipNamed(tar(base().map((e, i) => (i === 1 ? { ...e, data: Buffer.alloc(4096) } : e))), 'a.enc'), /too large/],
       ['a 4 GiB declared size in a tiny file', () => gzipNamed(tar([{ ...base()[0]!, declaredSize: 4 * 2 ** 30 }], false), 'a.enc'), /truncated/],
       ['a header checksum mismatch', () => gzipNamed(tar(base().map((e, i) => (i === 0 ? { ...e, badChecksum: true } : e))), 'a.enc'), /checksum/],
+      ['megabytes of zeros after the end', () => gzipNamed(Buffer.concat([tar(base()), Buffer.alloc(2 << 20)]), 'a.enc'), /too much padding/],
       ['data after the end', () => gzipNamed(Buffer.concat([tar(base()), Buffer.from('hidden')]), 'a.enc'), /after the end/],
       ['a ciphertext that is not base64', () => gzipNamed(tar(base().map((e, i) => (i === 0 ? { ...e, data: Buffer.from('Salted__ not base64!\n') } : e))), 'a.enc'), /base64/],
     ]

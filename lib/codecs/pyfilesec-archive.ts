@@ -23,6 +23,8 @@ export const MAX_WRAPPED_BYTES = 2048
 export const MAX_META_BYTES = 1 << 20
 /** Largest accepted `.aes256` member: base64 of pyFileSec's 8 GiB MAX_FILE_SIZE, with room. */
 export const MAX_CIPHERTEXT_BYTES = 2 ** 34
+/** Zero bytes accepted after the end-of-archive block (tar record padding; Python writes < 10 KiB). */
+const MAX_END_PADDING = 1 << 20
 /** Largest GNU long-name / PAX extended header accepted. */
 const MAX_EXTENDED_HEADER = 64 * 1024
 
@@ -292,8 +294,12 @@ export async function readArchive(path: string, ciphertextSink: Writable | null,
   }
   // After the first end-of-archive block only zeros may follow (the second block and the record
   // padding Python's tarfile writes); anything else would be data hidden behind the end.
+  let padding = 0
   for await (const chunk of await reader.rest()) {
     if (!chunk.every((b) => b === 0)) throw bad('data after the end of the tar')
+    // A bound, so that a stream of compressed zeros cannot keep the reader busy forever.
+    padding += chunk.length
+    if (padding > MAX_END_PADDING) throw bad('too much padding after the end of the tar')
   }
   const ciphertext = members.find((m) => m.role === 'ciphertext')
   for (const role of ['ciphertext', 'wrapped-password', 'metadata'] as const) {
