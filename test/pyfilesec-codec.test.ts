@@ -238,6 +238,8 @@ describeWithVectors('pyFileSec archives (decrypt-only codec)', 'pyfilesec', (vec
       'FSEC_KEY_WRONG_PASSPHRASE',
     )
     await rejectsWith(decryptFile(archive, { passphrase: 'x' }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
+    await rejectsWith(decryptFile(archive, { ...keyOf(k1), hmacKey: '' }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
+    await rejectsWith(decryptFile(archive, { ...keyOf(k1), preserveMtime: true }), ArgumentError, 'FSEC_INVALID_ARGUMENT')
     only(archive)
   })
 

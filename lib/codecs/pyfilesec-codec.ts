@@ -143,8 +143,8 @@ export async function decryptPyfilesecFile(input: string, options: DecryptOption
   for (const k of ['allowUnsafeOutput', 'allowChecksumMismatch', 'overwrite'] as const) {
     if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new ArgumentError(`${k} must be a boolean`)
   }
-  if (options.hmacKey !== undefined && typeof options.hmacKey !== 'string' && !Buffer.isBuffer(options.hmacKey)) {
-    throw new ArgumentError('hmacKey must be a string or a Buffer')
+  if (options.hmacKey !== undefined && ((typeof options.hmacKey !== 'string' && !Buffer.isBuffer(options.hmacKey)) || options.hmacKey.length === 0)) {
+    throw new ArgumentError('hmacKey must be a non-empty string or Buffer')
   }
   const source = resolve(input)
   await statRegularFile(source)
