@@ -272,17 +272,17 @@ void SaltedCbcDecoder::decrypt(const uint8_t* data, size_t size, std::vector<uin
   plaintext->resize(at + static_cast<size_t>(n));
 }
 
-DecryptResult decrypt_file(const DecryptRequest& request, const engine::Control& control) {
+Prepared prepare(const DecryptRequest& request, const engine::Control& control) {
   if (request.digests.empty()) fail(code::kInvalidArgument, "no key-derivation digest to try");
-  DecryptResult result;
+  Prepared p;
+  DecryptResult& result = p.result;
 
   // 1. The session password: the first identity whose RSA-OAEP decryption succeeds.
-  SecureBuffer password;
   bool opened = false;
   for (size_t i = 0; i < request.identities.size() && !opened; ++i) {
     const auto& key = request.identities[i];
     if (key->kind() != keys::KeyKind::kRsa || !key->is_private()) continue;
-    if (unwrap_password(key->pkey(), ByteView::of(request.wrapped_password), &password)) {
+    if (unwrap_password(key->pkey(), ByteView::of(request.wrapped_password), &p.password)) {
       opened = true;
       result.identity_index = i;
     }
@@ -296,8 +296,8 @@ DecryptResult decrypt_file(const DecryptRequest& request, const engine::Control&
   // 2. One pass over the ciphertext text: checksum, HMAC, layout, last blocks. Nothing decrypted yet.
   struct stat st;
   { fs::Fd probe = fs::open_regular_file(request.source, &st); }
-  uint64_t total = 2 * static_cast<uint64_t>(st.st_size);
-  TextScan scan = scan_text_file(request.source, request.hmac_key, control, total);
+  p.scan = scan_text_file(request.source, request.hmac_key, control, 2 * static_cast<uint64_t>(st.st_size));
+  const TextScan& scan = p.scan;
   result.text_bytes = scan.text_bytes;
   if (request.expected_sha256) {
     bool same = crypto::equal_ct(ByteView(scan.sha256, 32), ByteView::of(*request.expected_sha256));
@@ -323,7 +323,7 @@ DecryptResult decrypt_file(const DecryptRequest& request, const engine::Control&
   // and a second success is reported as ambiguous.
   bool found = false;
   for (size_t i = 0; i < request.digests.size(); ++i) {
-    if (!probe_digest(request.digests[i], password, scan)) continue;
+    if (!probe_digest(request.digests[i], p.password, scan)) continue;
     if (!found) {
       found = true;
       result.digest = request.digests[i];
@@ -337,28 +337,32 @@ DecryptResult decrypt_file(const DecryptRequest& request, const engine::Control&
          "pyFileSec archive: bad decrypt: the last AES block has invalid padding with every key derivation tried "
          "(the ciphertext was changed, or it was not made by openssl enc)");
   }
+  return p;
+}
 
-  // 4. Decrypt to a 0600 temporary file; renamed into place only when the padding check passed.
-  fs::Fd in = fs::open_regular_file(request.source, &st);
-  fs::Fd out = fs::create_exclusive(request.output.temp_path, 0600);
-  fs::TempFile temp(request.output.temp_path);
-  SaltedCbcDecoder decoder(result.digest, password);
+uint64_t stream_plaintext(const std::string& source, const Prepared& prepared, const engine::Control& control,
+                          const PlaintextSink& sink) {
+  struct stat st;
+  fs::Fd in = fs::open_regular_file(source, &st);
+  const TextScan& scan = prepared.scan;
+  uint64_t total = 2 * scan.text_bytes;
+  SaltedCbcDecoder decoder(prepared.result.digest, prepared.password);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1) fail_openssl("SHA-256 init");
   std::vector<uint8_t> buf(kTextChunk);
   std::vector<uint8_t> plain;
-  plain.reserve(kTextChunk);
+  plain.reserve(kTextChunk + kBlock);
   uint64_t offset = 0;
-  uint64_t written = 0;
+  uint64_t produced = 0;
   auto flush = [&]() {
-    fs::pwrite_full(out.get(), plain.data(), plain.size(), written, request.output.temp_path);
-    written += plain.size();
+    if (!plain.empty()) sink(plain.data(), plain.size());
+    produced += plain.size();
     OPENSSL_cleanse(plain.data(), plain.size());
     plain.clear();
   };
   for (;;) {
     check_cancel(control);
-    size_t n = fs::pread_full(in.get(), buf.data(), buf.size(), offset, request.source);
+    size_t n = fs::pread_full(in.get(), buf.data(), buf.size(), offset, source);
     if (n == 0) break;
     offset += n;
     if (EVP_DigestUpdate(md.get(), buf.data(), n) != 1) fail_openssl("SHA-256");
@@ -373,18 +377,32 @@ DecryptResult decrypt_file(const DecryptRequest& request, const engine::Control&
   if (EVP_DigestFinal_ex(md.get(), again, &len) != 1) fail_openssl("SHA-256 final");
   // The text is read twice; both reads must have seen the same bytes.
   if (offset != scan.text_bytes || CRYPTO_memcmp(again, scan.sha256, 32) != 0) {
-    fail(code::kSourceChanged, request.source + " changed while it was being read");
+    fail(code::kSourceChanged, source + " changed while it was being read");
   }
   if (!padding_ok) {
     fail(code::kPayloadTampered, "pyFileSec archive: bad decrypt (invalid padding at the end of the ciphertext)");
   }
+  return produced;
+}
+
+DecryptResult decrypt_file(const DecryptRequest& request, const engine::Control& control) {
+  Prepared prepared = prepare(request, control);
+  fs::Fd out = fs::create_exclusive(request.output.temp_path, 0600);
+  fs::TempFile temp(request.output.temp_path);
+  uint64_t written = 0;
+  uint64_t bytes = stream_plaintext(request.source, prepared, control, [&](const uint8_t* data, size_t size) {
+    fs::pwrite_full(out.get(), data, size, written, request.output.temp_path);
+    written += size;
+  });
+  // Only now, with the padding checked, does the plaintext get its final name.
   if (request.output.durable) fs::fdatasync_checked(out.get(), request.output.temp_path);
   out.close_checked(request.output.temp_path);
   fs::rename_into_place(request.output.temp_path, request.output.path, request.output.overwrite);
   temp.keep();
   if (request.output.durable) fs::fsync_parent(request.output.path);
-  result.plaintext_bytes = written;
-  if (control.progress) control.progress(total, total);
+  DecryptResult result = prepared.result;
+  result.plaintext_bytes = bytes;
+  if (control.progress) control.progress(2 * result.text_bytes, 2 * result.text_bytes);
   return result;
 }
 

@@ -125,11 +125,33 @@ struct DecryptResult {
   size_t identity_index = 0;
 };
 
-// Unwraps the password with the first identity that opens it (FSEC_NO_MATCHING_RECIPIENT when
-// none does), checks the recorded checksum / HMAC over the text (FSEC_PAYLOAD_TAMPERED on a
-// mismatch, unless allowed for the checksum), picks the digest by probing, then decrypts to a 0600
-// temporary file renamed into place only after the padding check passed (FSEC_PAYLOAD_TAMPERED
-// otherwise; the temporary file is removed).
+// Everything known before the first plaintext byte: the password (native memory only), the scan
+// of the text and the chosen digest.
+struct Prepared {
+  SecureBuffer password;
+  TextScan scan;
+  DecryptResult result;  // plaintext_bytes still 0
+};
+
+// Steps before any decryption: unwraps the password with the first identity that opens it
+// (FSEC_NO_MATCHING_RECIPIENT when none does), checks the recorded checksum / HMAC over the text
+// (FSEC_PAYLOAD_TAMPERED on a mismatch, unless allowed for the checksum), picks the digest by
+// probing the last block (FSEC_PAYLOAD_TAMPERED when none passes). Ignores request.output.
+Prepared prepare(const DecryptRequest& request, const engine::Control& control);
+
+// Receives plaintext in order. Whatever it received is unauthenticated until stream_plaintext
+// returns: a consumer must not publish it before then.
+using PlaintextSink = std::function<void(const uint8_t* data, size_t size)>;
+
+// Decrypts the text at `source` (the one prepare() scanned) into `sink`, 1 MiB at a time; returns
+// the plaintext size. Throws FSEC_PAYLOAD_TAMPERED when the final padding is invalid and
+// FSEC_SOURCE_CHANGED when the text is not the one scanned. This is the piece a migration to
+// .fsec can feed straight into a sealer, with no plaintext on disk.
+uint64_t stream_plaintext(const std::string& source, const Prepared& prepared, const engine::Control& control,
+                          const PlaintextSink& sink);
+
+// prepare(), then stream_plaintext() into a 0600 temporary file renamed into place only after the
+// padding check passed (the temporary file is removed otherwise).
 DecryptResult decrypt_file(const DecryptRequest& request, const engine::Control& control);
 
 }  // namespace filesec::legacy
