@@ -244,7 +244,14 @@ declare namespace binding {
       ed25519Verify(spkiDer: Buffer, message: Buffer, signature: Buffer): boolean
       /** Hashes message with digest, then RSASSA-PSS verification over that digest (the path file signatures take). */
       rsaPssVerify(spkiDer: Buffer, digest: string, mgf1Digest: string, saltLength: number, message: Buffer, signature: Buffer): boolean
+      /** AES-CBC (128/192/256 by key size) with PKCS#7 padding, one shot; null when the padding is invalid. */
+      aesCbcDecrypt(key: Buffer, iv: Buffer, ciphertext: Buffer): Buffer | null
+      /** The pyFileSec password unwrap: RSA-OAEP SHA-1/MGF1-SHA-1, empty label; null on failure. */
+      pyfilesecUnwrap(privateKeyDer: Buffer, ciphertext: Buffer): Buffer | null
     }
+
+    /** The legacy pyFileSec archive reader (src/core/legacy_cbc.h). */
+    pyfilesec: PyfilesecApi
 
     /** Hashes the file and signs it; a private Ed25519 key for 'minisign', RSA for 'rsa-pss-sha256'. */
     signFile(key: Key, options: { source: string; scheme: Exclude<SignatureScheme, 'pyfilesec-pkcs1v15'>; trustedComment: Buffer | null }, onProgress: ProgressCallback | null): Job<SignOutput>
@@ -266,6 +273,47 @@ declare namespace binding {
 
     /** The age v1 header (age-encryption.org/v1): parse, open, seal, armor. */
     age: AgeHeaderApi
+  }
+
+  export interface PyfilesecDecryptOptions {
+    /** A file holding the `.aes256` member text (ciphertext only). */
+    source: string
+    /** EVP_BytesToKey digests to try, in order (the first whose last-block padding probe passes wins). */
+    digests: Array<'sha256' | 'md5'>
+    /** The metadata's "hash of cipher_text" (32 bytes), or null. */
+    expectedSha256: Buffer | null
+    allowChecksumMismatch: boolean
+    /** The HMAC key and the recorded HMAC-SHA256 of the member text, or null. */
+    hmacKey: Buffer | null
+    expectedHmac: Buffer | null
+    output: string
+    tempPath: string
+    overwrite: boolean
+    durable: boolean
+  }
+
+  export interface PyfilesecDecryptOutput {
+    plaintextBytes: number
+    textBytes: number
+    digest: 'sha256' | 'md5'
+    digestIndex: number
+    /** Another digest's probe passed too: the choice rests on the order given. */
+    ambiguous: boolean
+    checksum: 'ok' | 'mismatch' | 'absent'
+    hmac: 'ok' | 'mismatch' | 'absent'
+    identityIndex: number
+  }
+
+  export interface PyfilesecApi {
+    /**
+     * Unwraps the session password with the first identity that opens it
+     * (FSEC_NO_MATCHING_RECIPIENT when none does), checks the ciphertext against the recorded
+     * SHA-256 (FSEC_PAYLOAD_TAMPERED unless allowChecksumMismatch) and HMAC (FSEC_PAYLOAD_TAMPERED),
+     * picks the digest by probing the last block, then decrypts to tempPath (0600) and renames it
+     * to output only when the final padding check passed (FSEC_PAYLOAD_TAMPERED otherwise).
+     * A malformed member text is FSEC_HEADER_INVALID.
+     */
+    decryptFile(identities: Key[], wrappedPassword: Buffer, options: PyfilesecDecryptOptions, onProgress: ProgressCallback | null): Job<PyfilesecDecryptOutput>
   }
 
   /** The 16-byte file key of one age file, held in native memory. Made by age.open() / age.seal(). */

@@ -2,6 +2,7 @@
 // and renamed into place only after every chunk authenticated.
 import { resolve } from 'node:path'
 
+import type { LegacyIntegrity, PyfilesecEvent, PyfilesecInfo, PyfilesecKdf } from './codecs/pyfilesec-codec'
 import { detectSyncService, detectVcs } from './detect'
 import { ArgumentError, nativeCall, UnsafeLocationError } from './errors'
 import { readHeader } from './fsec'
@@ -36,6 +37,13 @@ export interface DecryptOptions extends IdentityOptions, RunOptions {
    * working copy, where it would be copied elsewhere (default false: UnsafeLocationError).
    */
   allowUnsafeOutput?: boolean
+  /**
+   * pyFileSec archives only: write the plaintext even when the ciphertext does not match the
+   * "hash of cipher_text" recorded in the archive (default false: PayloadTamperedError).
+   */
+  allowChecksumMismatch?: boolean
+  /** pyFileSec archives only: the HMAC key given to pyFileSec's encrypt(hmac_key=…), to check its recorded HMAC. */
+  hmacKey?: string | Buffer
 }
 
 export interface DecryptResult {
@@ -43,6 +51,14 @@ export interface DecryptResult {
   output: string
   plaintextBytes: number
   metadata: FileMetadata
+  /** pyFileSec archives (unauthenticated format): what could be checked. */
+  integrity?: LegacyIntegrity
+  /** pyFileSec archives: things the caller should know (always: the format has no MAC). */
+  warnings?: string[]
+  /** pyFileSec archives: every `meta-data …` event of the archive, oldest first. */
+  history?: PyfilesecEvent[]
+  /** pyFileSec archives: members, the pyFileSec output name, OpenSSL hint, key derivation used. */
+  pyfilesec?: PyfilesecInfo & { kdf: PyfilesecKdf }
 }
 
 const DECRYPT_OPTIONS = [

@@ -88,7 +88,7 @@ export function parseHeader(header: Buffer): FsecHeaderInfo {
 
 export interface RecipientInfo {
   /** The recipient kind; 'ssh-ed25519' and 'ssh-rsa' occur in age files only. */
-  type: 'rsa-oaep-sha256' | 'x25519' | 'scrypt' | 'ssh-rsa' | 'ssh-ed25519' | 'unknown'
+  type: 'rsa-oaep-sha256' | 'rsa-oaep-sha1' | 'x25519' | 'scrypt' | 'ssh-rsa' | 'ssh-ed25519' | 'unknown'
   /** Recipient key fingerprint (SHA-256 of its SubjectPublicKeyInfo), for .fsec key recipients. */
   fingerprint?: string
   /**

@@ -7,6 +7,14 @@ export { listCodecs, registerCodec, unregisterCodec } from './codecs/registry'
 export { type EncryptOptions, type EncryptResult, type RecipientOptions } from './encrypt'
 export { type DecryptOptions, type DecryptResult, type IdentityOptions } from './decrypt'
 export {
+  type ArchiveMember,
+  type KdfDigest,
+  type LegacyIntegrity,
+  type PyfilesecEvent,
+  type PyfilesecInfo,
+  type PyfilesecKdf,
+} from './codecs/pyfilesec-codec'
+export {
   createDecryptStream,
   createEncryptStream,
   DecryptStream,

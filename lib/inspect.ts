@@ -3,6 +3,7 @@
 // name, size, times, note, padding, rotation history), which opening the header authenticates.
 import { resolve } from 'node:path'
 
+import type { PyfilesecEvent, PyfilesecInfo } from './codecs/pyfilesec-codec'
 import { ArgumentError } from './errors'
 import { checkIdentityOptions, type IdentityOptions, openHeader } from './decrypt'
 import { describeHeader, inspect as inspectHeader, type InspectResult, readHeader } from './fsec'
@@ -13,6 +14,12 @@ export interface InspectOptions extends IdentityOptions {}
 export interface InspectWithMetadataResult extends InspectResult {
   /** The authenticated metadata; present when a key or passphrase was given. */
   metadata?: FileMetadata
+  /** pyFileSec archives: every `meta-data …` event (clear text, unauthenticated), oldest first. */
+  history?: PyfilesecEvent[]
+  /** pyFileSec archives: warnings (the format has no MAC). */
+  warnings?: string[]
+  /** pyFileSec archives: members, output name, OpenSSL version hint. */
+  pyfilesec?: PyfilesecInfo
 }
 
 const INSPECT_OPTIONS = new Set(['identity', 'identityPassphrase', 'passphrase', 'maxWorkFactor'])

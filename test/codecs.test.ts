@@ -81,7 +81,7 @@ describe('codec registry', function () {
   const dir = scratchDir('filesec-codecs-')
   const p = (name: string): string => join(dir(), name)
   afterEach(() => {
-    for (const c of listCodecs()) if (c.name !== 'fsec' && c.name !== 'age') unregisterCodec(c.name)
+    for (const c of listCodecs()) if (c.name !== 'fsec' && c.name !== 'age' && c.name !== 'pyfilesec') unregisterCodec(c.name)
   })
 
   it('§7.137 the built-in registry holds the fsec codec, which encrypts and rotates', () => {
@@ -108,7 +108,7 @@ describe('codec registry', function () {
     assert.throws(() => registerCodec({ ...rot13Codec(), encryptFile: 5 as never }), ArgumentError)
     assert.throws(() => registerCodec({ ...rot13Codec(), extension: 'rot' }), ArgumentError)
     assert.throws(() => registerCodec(null as never), ArgumentError)
-    assert.equal(listCodecs().length, 2) // the built-ins: fsec and age
+    assert.equal(listCodecs().length, 3) // the built-ins: fsec, age and pyfilesec (decrypt-only)
   })
 
   it('§7.143/§7.144 encrypt by name, decrypt and inspect by content; unknown names; decrypt-only codecs', async () => {
@@ -151,7 +151,7 @@ describe('codec registry', function () {
     })
     writeFileSync(p('plain.bin'), 'just bytes')
     const e = await rejectsWith(decryptFile(p('plain.bin'), { identity: [] as never }), NotEncryptedError, 'FSEC_NOT_ENCRYPTED')
-    assert.match(e.message, /fsec, age, broken/)
+    assert.match(e.message, /fsec, age, pyfilesec, broken/)
     const { publicKey } = await generateKeyPair('x25519')
     writeFileSync(p('c.txt'), 'c')
     const enc = await encryptFile(p('c.txt'), { to: publicKey, keep: true })

@@ -20,6 +20,7 @@ export async function decrypt(args: string[], ctx: Context): Promise<void> {
       output: { type: 'string', short: 'o' },
       overwrite: { type: 'boolean' },
       'allow-unsafe-output': { type: 'boolean' },
+      'allow-checksum-mismatch': { type: 'boolean' },
     },
     C,
   )
@@ -32,6 +33,7 @@ export async function decrypt(args: string[], ctx: Context): Promise<void> {
   const base: DecryptOptions = { overwrite: flag(values, 'overwrite'), signal: ctx.interrupts.signal }
   if (outputOption !== undefined) base.output = outputOption
   if (flag(values, 'allow-unsafe-output')) base.allowUnsafeOutput = true
+  if (flag(values, 'allow-checksum-mismatch')) base.allowChecksumMismatch = true
   // Do not ask for a passphrase only to fail on an existing output afterwards.
   const checkOutput = async (): Promise<void> => {
     if (outputOption !== undefined && !base.overwrite && (await lstat(outputOption).then(() => true, () => false))) {
@@ -53,5 +55,8 @@ export async function decrypt(args: string[], ctx: Context): Promise<void> {
     ...(m.name !== undefined ? [`  original name: ${clean(m.name)}`] : []),
     ...(m.mtime !== undefined ? [`  modified: ${clean(m.mtime)}`] : []),
     ...(m.note !== undefined ? [`  note: ${clean(m.note)}`] : []),
+    // pyFileSec archives: the format has no MAC, so say what could be checked.
+    ...(result.integrity !== undefined ? [`  integrity: ${result.integrity}`] : []),
+    ...(result.warnings ?? []).map((w) => `  warning: ${clean(w)}`),
   ])
 }

@@ -35,6 +35,7 @@ const C = 'encrypt'
 export function describeRecipient(r: RecipientInfo): string {
   if (r.type === 'scrypt') return `passphrase (scrypt, work factor ${r.workFactor ?? '?'})`
   if (r.type === 'rsa-oaep-sha256') return `RSA-${r.rsaBits ?? '?'} ${r.fingerprint ?? ''}`.trimEnd()
+  if (r.type === 'rsa-oaep-sha1') return `RSA-${r.rsaBits ?? '?'} (pyFileSec: RSA-OAEP SHA-1)`
   if (r.type === 'x25519') return `X25519 ${r.fingerprint ?? ''}`.trimEnd()
   if (r.type === 'ssh-rsa' || r.type === 'ssh-ed25519') return `${r.type} (key tag ${r.sshKeyTag ?? '?'})`
   return `unknown recipient type${r.stanzaType !== undefined ? ` '${r.stanzaType}'` : ''}`

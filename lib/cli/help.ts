@@ -154,6 +154,11 @@ to FILE without .fsec or .age (else, for .fsec, to its stored original name
 beside it; or -o OUT). The output appears only once every byte has been
 authenticated.
 
+A legacy pyFileSec .enc archive (read only) is decrypted with its RSA private
+key to the name pyFileSec gave it (made unique, like hello_1.txt). That format
+has no MAC: the ciphertext is checked against the checksum the archive records
+(a mismatch is refused), and the result says what could be checked.
+
 Options:
   -i, --identity PATH       a private key file (PEM, or an age identity file,
                             plain or passphrase-protected; for age files also
@@ -166,6 +171,9 @@ Options:
       --allow-unsafe-output write the plaintext even into a cloud-sync folder
                             (Dropbox, OneDrive, …) or a version-control working
                             copy (refused by default: exit status 3)
+      --allow-checksum-mismatch
+                            pyFileSec archives: write the plaintext even when the
+                            ciphertext does not match its recorded checksum
 
 With -i and no passphrase option, a protected identity file is asked for its
 passphrase on the terminal. Without -i the file must be passphrase-encrypted;

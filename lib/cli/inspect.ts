@@ -30,7 +30,9 @@ export async function inspect(args: string[], ctx: Context): Promise<void> {
     ...info.recipients.map((r) => `    ${describeRecipient(r)}`),
   ]
   ctx.out.result({ command: C, ...info }, () =>
-    info.codec === 'fsec'
+    info.pyfilesec !== undefined
+      ? describePyfilesec(info, encryptedTo)
+      : info.codec === 'fsec'
       ? [
           `${shownPath(info.path)}: filesec format v${info.formatVersion}, ${formatBytes(info.fileSize)}`,
           `  payload: ${info.payload}`,
@@ -50,6 +52,23 @@ export async function inspect(args: string[], ctx: Context): Promise<void> {
           ...(info.metadata?.size !== undefined ? [`  plaintext size: ${formatBytes(info.metadata.size)}`] : []),
         ],
   )
+}
+
+/** A legacy pyFileSec archive: its members and clear-text history (no key needed, nothing authenticated). */
+function describePyfilesec(info: InspectWithMetadataResult, encryptedTo: string[]): string[] {
+  const p = info.pyfilesec!
+  return [
+    `${shownPath(info.path)}: pyFileSec archive (read only), ${formatBytes(info.fileSize)}`,
+    `  payload: ${info.payload}`,
+    `  members: ${p.members.map((m) => `${clean(m.name)} (${formatBytes(m.size)})`).join(', ')}`,
+    `  decrypts to: ${clean(p.outputName)}`,
+    `  OpenSSL: ${p.openssl !== null ? clean(p.openssl) : 'not recorded'}; key derivation ${p.digestHint ?? 'to be probed'}`,
+    `  checksum recorded: ${p.hasChecksum ? 'yes' : 'no'}; HMAC recorded: ${p.hasHmac ? 'yes' : 'no'}`,
+    ...encryptedTo,
+    `  history (clear text, unauthenticated): ${info.history?.length ?? 0} event${info.history?.length === 1 ? '' : 's'}`,
+    ...(info.history ?? []).map((e) => `    ${clean(e.label)}`),
+    ...(info.warnings ?? []).map((w) => `  warning: ${clean(w)}`),
+  ]
 }
 
 function describeMetadata(m: NonNullable<InspectWithMetadataResult['metadata']>): string[] {

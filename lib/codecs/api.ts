@@ -11,10 +11,13 @@ import type { RotateOptions, RotateResult } from '../rotate'
 import type { VerifyEncryptedFileOptions, VerifyEncryptedFileResult } from '../verify'
 import { ageCodec } from './age-codec'
 import { fsecCodec } from './fsec-codec'
+import { pyfilesecCodec } from './pyfilesec-codec'
 import { codecNamed, codecOfFile, registerBuiltInCodec } from './registry'
 
 registerBuiltInCodec(fsecCodec)
 registerBuiltInCodec(ageCodec)
+// Decrypt-only: legacy pyFileSec archives are read, never written.
+registerBuiltInCodec(pyfilesecCodec)
 
 export const DEFAULT_CODEC = 'fsec'
 

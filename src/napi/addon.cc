@@ -35,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_rotation(env, exports);
   init_signing(env, exports);
   init_age(env, exports);
+  init_pyfilesec(env, exports);
   exports.Set("opensslVersion", Napi::Function::New(env, OpensslVersion, "opensslVersion"));
   return exports;
 }

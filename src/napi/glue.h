@@ -133,5 +133,6 @@ void init_destroy(Napi::Env env, Napi::Object exports);
 void init_rotation(Napi::Env env, Napi::Object exports);
 void init_signing(Napi::Env env, Napi::Object exports);  // after init_primitives
 void init_age(Napi::Env env, Napi::Object exports);
+void init_pyfilesec(Napi::Env env, Napi::Object exports);  // after init_primitives
 
 }  // namespace filesec::napi
