@@ -275,7 +275,7 @@ declare namespace binding {
     age: AgeHeaderApi
   }
 
-  export interface PyfilesecDecryptOptions {
+  export interface PyfilesecCheckOptions {
     /** A file holding the `.aes256` member text (ciphertext only). */
     source: string
     /** EVP_BytesToKey digests to try, in order (the first whose last-block padding probe passes wins). */
@@ -286,10 +286,20 @@ declare namespace binding {
     /** The HMAC key and the recorded HMAC-SHA256 of the member text, or null. */
     hmacKey: Buffer | null
     expectedHmac: Buffer | null
+  }
+
+  export interface PyfilesecDecryptOptions extends PyfilesecCheckOptions {
     output: string
     tempPath: string
     overwrite: boolean
     durable: boolean
+  }
+
+  export interface PyfilesecMigrateOptions extends PyfilesecDecryptOptions {
+    /** The plaintext size probe() reported (sealed in the metadata); anything else is FSEC_SOURCE_CHANGED. */
+    expectedSize: number
+    /** Zero bytes sealed after the plaintext. */
+    padding: number
   }
 
   export interface PyfilesecDecryptOutput {
@@ -314,6 +324,26 @@ declare namespace binding {
      * A malformed member text is FSEC_HEADER_INVALID.
      */
     decryptFile(identities: Key[], wrappedPassword: Buffer, options: PyfilesecDecryptOptions, onProgress: ProgressCallback | null): Job<PyfilesecDecryptOutput>
+    /**
+     * decryptFile's checks without decrypting (beyond the last block) or writing anything;
+     * plaintextBytes is the plaintext size the last-block probe implies.
+     */
+    probe(identities: Key[], wrappedPassword: Buffer, options: PyfilesecCheckOptions, onProgress: ProgressCallback | null): Job<PyfilesecDecryptOutput>
+    /**
+     * Migration to .fsec in one pass: decryptFile's checks, then the plaintext goes straight from
+     * the AES-CBC decryption into the .fsec sealer of payloadKey (never to a file): header and
+     * sealed payload (plaintext + padding zeros) are written to tempPath (0600), synced when
+     * durable, and renamed to output only when the legacy padding check passed and exactly
+     * expectedSize bytes came out. FSEC_OUTPUT_EXISTS unless overwrite.
+     */
+    migrateFile(
+      identities: Key[],
+      wrappedPassword: Buffer,
+      options: PyfilesecMigrateOptions,
+      payloadKey: PayloadKey,
+      header: Buffer,
+      onProgress: ProgressCallback | null,
+    ): Job<PyfilesecDecryptOutput & { fileBytes: number }>
   }
 
   /** The 16-byte file key of one age file, held in native memory. Made by age.open() / age.seal(). */

@@ -6,6 +6,7 @@ export type { Codec, CodecInfo } from './codecs/codec'
 export { listCodecs, registerCodec, unregisterCodec } from './codecs/registry'
 export { type EncryptOptions, type EncryptResult, type RecipientOptions } from './encrypt'
 export { type DecryptOptions, type DecryptResult, type IdentityOptions } from './decrypt'
+export { defaultMigratedPath, migrateFile, type MigrateOptions, type MigrateResult } from './migrate'
 export {
   type ArchiveMember,
   type KdfDigest,
@@ -57,7 +58,7 @@ export {
   type VerifyResult,
 } from './sign'
 export type { FileMetadata, MetadataOptions } from './metadata'
-export type { RotationRecord } from './metadata'
+export type { LegacyRecord, RotationRecord } from './metadata'
 export type { PassphraseSource } from './passphrase'
 export type { Progress, RunOptions } from './options'
 export * from './errors'

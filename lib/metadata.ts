@@ -50,6 +50,25 @@ export interface FileMetadata {
   rotations?: RotationRecord[]
   /** How many of the oldest rotation entries were dropped to stay within the bounds. */
   rotationsDropped?: number
+  /** Set by migration from a legacy format (migrateFile): where the file came from. */
+  legacy?: LegacyRecord
+}
+
+/**
+ * The history a migrated file carries over from its legacy archive (docs/API.md migrateFile).
+ * The legacy metadata was clear text and unauthenticated: it is kept as a record, not as proof.
+ */
+export interface LegacyRecord {
+  /** The legacy format, e.g. 'pyfilesec'. */
+  format: string
+  /** When the migration ran, ISO 8601 UTC. */
+  migrated: string
+  /** How far the legacy ciphertext could be checked (a LegacyIntegrity value). */
+  integrity: string
+  /** The legacy metadata events, oldest first (the oldest are dropped to fit; see historyDropped). */
+  history: Array<{ label: string; date: string | null; fields: Record<string, unknown> }>
+  /** How many of the oldest events were dropped to keep the metadata within 64 KiB. */
+  historyDropped?: number
 }
 
 export interface MetadataOptions {
@@ -154,7 +173,51 @@ export function decodeMetadata(bytes: Buffer): FileMetadata {
   if (r.rotationsDropped !== undefined) {
     isCount(r.rotationsDropped) ? (m.rotationsDropped = r.rotationsDropped) : bad('rotationsDropped')
   }
+  if (r.legacy !== undefined) m.legacy = decodeLegacy(r.legacy, bad)
   return m
+}
+
+function decodeLegacy(raw: unknown, bad: (what: string) => never): LegacyRecord {
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
+  if (!isObject(raw)) return bad('legacy record')
+  for (const k of ['format', 'migrated', 'integrity'] as const) {
+    if (typeof raw[k] !== 'string') bad(`legacy ${k}`)
+  }
+  if (!Array.isArray(raw.history)) return bad('legacy history')
+  const history = raw.history.map((e: unknown) => {
+    if (!isObject(e) || typeof e.label !== 'string' || (e.date !== null && typeof e.date !== 'string') || !isObject(e.fields)) {
+      return bad('legacy history entry')
+    }
+    return { label: e.label, date: e.date as string | null, fields: e.fields }
+  })
+  const record: LegacyRecord = { format: raw.format as string, migrated: raw.migrated as string, integrity: raw.integrity as string, history }
+  if (raw.historyDropped !== undefined) {
+    const n = raw.historyDropped
+    typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? (record.historyDropped = n) : bad('legacy historyDropped')
+  }
+  return record
+}
+
+/**
+ * Encodes `m` with `legacy` attached, dropping the oldest legacy events while the metadata would
+ * exceed 64 KiB (counted in historyDropped).
+ */
+export function encodeWithLegacy(m: FileMetadata, legacy: LegacyRecord): Buffer {
+  const history = [...legacy.history]
+  let dropped = legacy.historyDropped ?? 0
+  const encode = (): Buffer => {
+    const record: LegacyRecord = { ...legacy, history }
+    if (dropped > 0) record.historyDropped = dropped
+    return encodeMetadata({ ...m, legacy: record })
+  }
+  let out = encode()
+  while (out.length > METADATA_MAX_BYTES && history.length > 0) {
+    history.shift()
+    dropped++
+    out = encode()
+  }
+  if (out.length > METADATA_MAX_BYTES) throw new ArgumentError('the metadata would exceed 64 KiB')
+  return out
 }
 
 function decodeRotations(raw: unknown, bad: (what: string) => never): RotationRecord[] {

@@ -29,7 +29,7 @@ import { checkKnownOptions, checkRunOptions } from '../options'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
 import type { Codec } from './codec'
 import { type ArchiveMember, looksLikePyfilesecArchive, readArchive } from './pyfilesec-archive'
-import { type KdfDigest, parsePyfilesecMeta } from './pyfilesec-meta'
+import { type KdfDigest, parsePyfilesecMeta, type PyfilesecMeta } from './pyfilesec-meta'
 
 export type { PyfilesecEvent, KdfDigest } from './pyfilesec-meta'
 export type { ArchiveMember } from './pyfilesec-archive'
@@ -82,7 +82,7 @@ export const UNAUTHENTICATED_WARNING =
   'pyFileSec archives are not authenticated (no MAC): a changed ciphertext can decrypt to corrupted plaintext without any error'
 
 /** The plaintext name pyFileSec derives from the ciphertext member. */
-function outputNameOf(ciphertext: ArchiveMember): string {
+export function outputNameOf(ciphertext: ArchiveMember): string {
   const name = ciphertext.name.slice(0, -'.aes256'.length)
   if (name === '' || name === '.' || name === '..') throw new HeaderError('FSEC_HEADER_INVALID', 'pyFileSec archive: the ciphertext member has no file name before .aes256')
   return name
@@ -104,7 +104,7 @@ async function uniquePath(dir: string, name: string): Promise<string> {
   throw new ArgumentError(`no free name for ${name} in ${dir}: give an output path`)
 }
 
-function describe(members: ArchiveMember[], ciphertext: ArchiveMember, wrapped: Buffer, meta: ReturnType<typeof parsePyfilesecMeta>): PyfilesecInfo {
+export function describe(members: ArchiveMember[], ciphertext: ArchiveMember, wrapped: Buffer, meta: ReturnType<typeof parsePyfilesecMeta>): PyfilesecInfo {
   return {
     members,
     outputName: outputNameOf(ciphertext),
@@ -117,7 +117,7 @@ function describe(members: ArchiveMember[], ciphertext: ArchiveMember, wrapped: 
 }
 
 /** Writes the ciphertext member to a new 0600 file (created exclusively); resolves when it is flushed. */
-async function copyCiphertext(source: string, copy: string, signal: AbortSignal | undefined): Promise<Awaited<ReturnType<typeof readArchive>>> {
+export async function copyCiphertext(source: string, copy: string, signal: AbortSignal | undefined): Promise<Awaited<ReturnType<typeof readArchive>>> {
   const out = createWriteStream(copy, { flags: 'wx', mode: 0o600 })
   const opened = new Promise<void>((res, rej) => {
     out.once('open', () => res())
@@ -133,6 +133,51 @@ async function copyCiphertext(source: string, copy: string, signal: AbortSignal 
   }
 }
 
+/** The options common to decryption and migration, checked. */
+export function checkLegacyOptions(options: { allowChecksumMismatch?: unknown; overwrite?: unknown; hmacKey?: unknown }): void {
+  for (const k of ['allowChecksumMismatch', 'overwrite'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new ArgumentError(`${k} must be a boolean`)
+  }
+  const h = options.hmacKey
+  if (h !== undefined && ((typeof h !== 'string' && !Buffer.isBuffer(h)) || h.length === 0)) {
+    throw new ArgumentError('hmacKey must be a non-empty string or Buffer')
+  }
+}
+
+/** The digests to try, in order: the recorded version's first; with no hint SHA-256 (OpenSSL >= 1.1.0) then MD5. */
+export function digestOrder(meta: PyfilesecMeta): KdfDigest[] {
+  return meta.digestHint === 'md5' ? ['md5', 'sha256'] : ['sha256', 'md5']
+}
+
+/** Integrity and key derivation from the native result; appends their warnings. */
+export function legacyOutcome(
+  result: PyfilesecDecryptOutput,
+  meta: PyfilesecMeta,
+  warnings: string[],
+): { integrity: LegacyIntegrity; kdf: PyfilesecKdf } {
+  const integrity: LegacyIntegrity =
+    result.hmac === 'ok' ? 'hmac-ok' : result.checksum === 'ok' ? 'checksum-ok' : result.checksum === 'mismatch' ? 'checksum-mismatch' : 'unverified'
+  if (integrity === 'checksum-mismatch') {
+    warnings.push('the ciphertext does not match the "hash of cipher_text" in the metadata: the plaintext may be corrupted')
+  } else if (integrity === 'unverified') {
+    warnings.push('the archive records no checksum or HMAC: the plaintext could not be checked at all')
+  }
+  const kdf: PyfilesecKdf = {
+    digest: result.digest,
+    chosenBy: meta.digestHint !== null && result.digestIndex === 0 ? 'metadata' : 'probe',
+    ambiguous: result.ambiguous,
+  }
+  if (meta.digestHint !== null && result.digestIndex !== 0) {
+    warnings.push(`the metadata names ${meta.openssl}, but the archive's key derivation is ${result.digest} (found by probing)`)
+  }
+  if (result.ambiguous) {
+    warnings.push(
+      `both key derivations (sha256, md5) gave valid final padding; ${result.digest} was used (${kdf.chosenBy === 'metadata' ? 'the metadata hint' : 'the documented order'}): check the output`,
+    )
+  }
+  return { integrity, kdf }
+}
+
 export async function decryptPyfilesecFile(input: string, options: DecryptOptions): Promise<DecryptResult> {
   checkKnownOptions(options, DECRYPT_OPTIONS, 'pyFileSec decrypt')
   if ((options as { passphrase?: unknown }).passphrase !== undefined) {
@@ -140,12 +185,10 @@ export async function decryptPyfilesecFile(input: string, options: DecryptOption
   }
   checkIdentityOptions(options)
   checkRunOptions(options)
-  for (const k of ['allowUnsafeOutput', 'allowChecksumMismatch', 'overwrite'] as const) {
-    if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new ArgumentError(`${k} must be a boolean`)
+  if (options.allowUnsafeOutput !== undefined && typeof options.allowUnsafeOutput !== 'boolean') {
+    throw new ArgumentError('allowUnsafeOutput must be a boolean')
   }
-  if (options.hmacKey !== undefined && ((typeof options.hmacKey !== 'string' && !Buffer.isBuffer(options.hmacKey)) || options.hmacKey.length === 0)) {
-    throw new ArgumentError('hmacKey must be a non-empty string or Buffer')
-  }
+  checkLegacyOptions(options)
   const source = resolve(input)
   await statRegularFile(source)
 
@@ -166,8 +209,7 @@ export async function decryptPyfilesecFile(input: string, options: DecryptOption
   }
 
   const warnings = [UNAUTHENTICATED_WARNING, ...meta.warnings]
-  // The recorded version's digest first; with no hint SHA-256 (OpenSSL >= 1.1.0) then MD5.
-  const digests: KdfDigest[] = meta.digestHint === 'md5' ? ['md5', 'sha256'] : ['sha256', 'md5']
+  const digests = digestOrder(meta)
   const hmacKey = options.hmacKey === undefined ? null : Buffer.from(options.hmacKey)
   if (hmacKey !== null && meta.hmac === null) warnings.push('an HMAC key was given but the archive records no HMAC: not checked')
 
@@ -209,26 +251,7 @@ export async function decryptPyfilesecFile(input: string, options: DecryptOption
     await rm(copy, { force: true })
   }
 
-  const integrity: LegacyIntegrity =
-    result.hmac === 'ok' ? 'hmac-ok' : result.checksum === 'ok' ? 'checksum-ok' : result.checksum === 'mismatch' ? 'checksum-mismatch' : 'unverified'
-  if (integrity === 'checksum-mismatch') {
-    warnings.push('the ciphertext does not match the "hash of cipher_text" in the metadata: the plaintext may be corrupted')
-  } else if (integrity === 'unverified') {
-    warnings.push('the archive records no checksum or HMAC: the plaintext could not be checked at all')
-  }
-  const kdf: PyfilesecKdf = {
-    digest: result.digest,
-    chosenBy: meta.digestHint !== null && result.digestIndex === 0 ? 'metadata' : 'probe',
-    ambiguous: result.ambiguous,
-  }
-  if (meta.digestHint !== null && result.digestIndex !== 0) {
-    warnings.push(`the metadata names ${meta.openssl}, but the archive's key derivation is ${result.digest} (found by probing)`)
-  }
-  if (result.ambiguous) {
-    warnings.push(
-      `both key derivations (sha256, md5) gave valid final padding; ${result.digest} was used (${kdf.chosenBy === 'metadata' ? 'the metadata hint' : 'the documented order'}): check the output`,
-    )
-  }
+  const { integrity, kdf } = legacyOutcome(result, meta, warnings)
   return {
     input: source,
     output,

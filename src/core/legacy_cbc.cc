@@ -202,7 +202,7 @@ TextScan scan_text_file(const std::string& path, const std::optional<SecureBuffe
   return scan;
 }
 
-bool probe_digest(KdfDigest digest, ByteView password, const TextScan& scan) {
+bool probe_digest(KdfDigest digest, ByteView password, const TextScan& scan, size_t* last_plaintext) {
   SecureBuffer key;
   uint8_t iv[kBlock];
   derive(digest, password, scan.salt, &key, iv);
@@ -211,6 +211,7 @@ bool probe_digest(KdfDigest digest, ByteView password, const TextScan& scan) {
   SecureBuffer plain;
   bool ok = aes_cbc_decrypt(key, chain, last, &plain);
   OPENSSL_cleanse(iv, sizeof iv);
+  if (ok && last_plaintext != nullptr) *last_plaintext = plain.size();
   return ok;
 }
 
@@ -323,9 +324,12 @@ Prepared prepare(const DecryptRequest& request, const engine::Control& control) 
   // and a second success is reported as ambiguous.
   bool found = false;
   for (size_t i = 0; i < request.digests.size(); ++i) {
-    if (!probe_digest(request.digests[i], p.password, scan)) continue;
+    size_t last_plaintext = 0;
+    if (!probe_digest(request.digests[i], p.password, scan, &last_plaintext)) continue;
     if (!found) {
       found = true;
+      // decoded = "Salted__" ‖ salt (16) ‖ ciphertext; all but its last block is plaintext-sized.
+      p.plaintext_size = scan.decoded_bytes - 16 - kBlock + last_plaintext;
       result.digest = request.digests[i];
       result.digest_index = i;
     } else {
@@ -403,6 +407,57 @@ DecryptResult decrypt_file(const DecryptRequest& request, const engine::Control&
   DecryptResult result = prepared.result;
   result.plaintext_bytes = bytes;
   if (control.progress) control.progress(2 * result.text_bytes, 2 * result.text_bytes);
+  return result;
+}
+
+DecryptResult probe_archive(const DecryptRequest& request, const engine::Control& control) {
+  Prepared prepared = prepare(request, control);
+  DecryptResult result = prepared.result;
+  result.plaintext_bytes = prepared.plaintext_size;
+  if (control.progress) control.progress(2 * result.text_bytes, 2 * result.text_bytes);
+  return result;
+}
+
+MigrateResult migrate_file(MigrateRequest& request, const engine::Control& control) {
+  Prepared prepared = prepare(request.legacy, control);
+  if (prepared.plaintext_size != request.expected_plaintext_size) {
+    fail(code::kSourceChanged, request.legacy.source + " changed while it was being read");
+  }
+  if (request.padding > UINT64_MAX - prepared.plaintext_size) fail(code::kInvalidArgument, "padding is too large");
+  const engine::Output& output = request.output;
+  fs::Fd out = engine::create_output(output);
+  fs::TempFile temp(output.temp_path);
+  fs::pwrite_full(out.get(), request.header.data(), request.header.size(), 0, output.temp_path);
+  uint64_t written = request.header.size();
+  StreamSealer sealer(std::move(request.scheme));
+  std::vector<uint8_t> sealed;  // ciphertext only
+  auto write_sealed = [&](size_t n) {
+    fs::pwrite_full(out.get(), sealed.data(), n, written, output.temp_path);
+    written += n;
+  };
+  auto seal = [&](const uint8_t* data, size_t size) {
+    sealed.resize(sealer.update_size(size));
+    write_sealed(sealer.update(ByteView(data, size), sealed.data()));
+  };
+  uint64_t bytes = stream_plaintext(request.legacy.source, prepared, control, seal);
+  if (bytes != request.expected_plaintext_size) {
+    fail(code::kSourceChanged, request.legacy.source + " changed while it was being read");
+  }
+  std::vector<uint8_t> zeros(1 << 16, 0);
+  for (uint64_t left = request.padding; left > 0;) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
+    seal(zeros.data(), n);
+    left -= n;
+  }
+  sealed.resize(sealer.finish_size());
+  write_sealed(sealer.finish(sealed.data()));
+  // Only now, with the legacy padding checked and every chunk sealed, does the output get its name.
+  engine::commit_output(out, temp, output);
+  MigrateResult result;
+  result.legacy = prepared.result;
+  result.legacy.plaintext_bytes = bytes;
+  result.file_bytes = written;
+  if (control.progress) control.progress(2 * result.legacy.text_bytes, 2 * result.legacy.text_bytes);
   return result;
 }
 

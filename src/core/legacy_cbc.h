@@ -75,7 +75,9 @@ TextScan scan_text_file(const std::string& path, const std::optional<SecureBuffe
 
 // True when the last ciphertext block decrypts to valid PKCS#7 padding under the key derived with
 // `digest`: the only sign, in this format, that the derivation was the right one.
-bool probe_digest(KdfDigest digest, ByteView password, const TextScan& scan);
+// `last_plaintext`, when given, receives the plaintext bytes of the last block (0..15, the padding
+// removed) when the probe succeeds: with decoded_bytes, the plaintext size before decryption.
+bool probe_digest(KdfDigest digest, ByteView password, const TextScan& scan, size_t* last_plaintext = nullptr);
 
 // Base64 text in, plaintext out: decodes, takes the salt from the "Salted__" header, derives key
 // and IV and decrypts. final() returns false when the padding is invalid (bad decrypt).
@@ -131,6 +133,9 @@ struct Prepared {
   SecureBuffer password;
   TextScan scan;
   DecryptResult result;  // plaintext_bytes still 0
+  // The plaintext size the chosen digest's last-block probe implies (stream_plaintext produces
+  // exactly this many bytes when it succeeds).
+  uint64_t plaintext_size = 0;
 };
 
 // Steps before any decryption: unwraps the password with the first identity that opens it
@@ -153,5 +158,31 @@ uint64_t stream_plaintext(const std::string& source, const Prepared& prepared, c
 // prepare(), then stream_plaintext() into a 0600 temporary file renamed into place only after the
 // padding check passed (the temporary file is removed otherwise).
 DecryptResult decrypt_file(const DecryptRequest& request, const engine::Control& control);
+
+// prepare() alone: what decryption would use, and the plaintext size (in plaintext_bytes), with
+// nothing decrypted beyond the last-block probe and nothing written. Migration needs the size to
+// seal it in the .fsec metadata before the payload is written.
+DecryptResult probe_archive(const DecryptRequest& request, const engine::Control& control);
+
+// Migration to .fsec: prepare(), then stream_plaintext() straight into a .fsec sealer (one pass,
+// plaintext only in native buffers, wiped), writing `header` and the sealed payload to a 0600
+// temporary file that is synced and renamed into place only when the legacy decryption ended with
+// valid padding and produced exactly `expected_plaintext_size` bytes (FSEC_SOURCE_CHANGED
+// otherwise). `padding` zero bytes are sealed after the plaintext. request.legacy.output is unused.
+struct MigrateRequest {
+  DecryptRequest legacy;
+  uint64_t expected_plaintext_size = 0;
+  uint64_t padding = 0;
+  std::vector<uint8_t> header;
+  std::unique_ptr<PayloadScheme> scheme;
+  engine::Output output;
+};
+
+struct MigrateResult {
+  DecryptResult legacy;  // plaintext_bytes: the legacy plaintext (no padding)
+  uint64_t file_bytes = 0;
+};
+
+MigrateResult migrate_file(MigrateRequest& request, const engine::Control& control);
 
 }  // namespace filesec::legacy
