@@ -11,6 +11,7 @@ import { HELP, MAIN_HELP } from './cli/help'
 import { inspect } from './cli/inspect'
 import { Interrupts } from './cli/interrupt'
 import { keygen } from './cli/keygen'
+import { migrate } from './cli/migrate'
 import { Output } from './cli/output'
 import { pad, unpad } from './cli/pad'
 import { rotate } from './cli/rotate'
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   unpad,
   destroy,
   status,
+  migrate,
 }
 
 /** The command names, for usage messages. */

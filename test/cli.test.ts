@@ -21,7 +21,7 @@ import { leftoverTempFiles, randomFile, scratchDir } from './helpers'
 import { cliIn, expectStatus, json, jsonError, keygens, runCliSignalledWhen, skippedWithoutPty } from './cli/helpers'
 import { ensureBuilt, runCliOnPty } from './cli/run'
 
-const COMMANDS = ['keygen', 'encrypt', 'decrypt', 'inspect'] as const
+const COMMANDS = ['keygen', 'encrypt', 'decrypt', 'inspect', 'migrate'] as const
 const PASS = 'correct horse battery staple'
 
 describe('filesec CLI', function () {
@@ -64,7 +64,7 @@ describe('filesec CLI', function () {
       const r = await cli(['--help'])
       expectStatus(r, 0)
       for (const c of COMMANDS) assert.match(r.stdout, new RegExp(`filesec ${c}`))
-      for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 130]) assert.match(r.stdout, new RegExp(`^  ${code} +\\S`, 'm'))
+      for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 11, 130]) assert.match(r.stdout, new RegExp(`^  ${code} +\\S`, 'm'))
       assert.match(r.stdout, /--passphrase-file/)
     })
 

@@ -4,6 +4,7 @@
 import { strict as assert } from 'node:assert'
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 
 import {
@@ -16,7 +17,10 @@ import {
   OutputExistsError,
   PayloadTamperedError,
 } from '../lib'
+import { expectStatus, json, jsonError, runCliSignalledWhen } from './cli/helpers'
+import { ensureBuilt, runCli } from './cli/run'
 import { describeWithVectors, rejectsWith, scratchDir } from './helpers'
+import { haveTool } from './tools'
 
 interface ManifestCase {
   id: string
@@ -202,5 +206,172 @@ describeWithVectors('migrate: pyFileSec archives to .fsec', 'pyfilesec', (vector
     ac.abort()
     await rejectsWith(migrateFile(archive, { ...keyOf(c), to: recipient.pub, signal: ac.signal }), AbortError, 'FSEC_ABORTED')
     only(dir, [c.archive_file])
+  })
+
+  describe('filesec migrate (CLI)', () => {
+    before(() => ensureBuilt())
+    const keyArgs = (c: ManifestCase): string[] => [
+      '-i', join(vectors, c.decrypt_with.private_key), '--passphrase-file', join(vectors, c.decrypt_with.passphrase_file),
+    ]
+    const pubIn = (dir: string): string => {
+      writeFileSync(join(dir, 'new.pub'), recipient.pub)
+      return join(dir, 'new.pub')
+    }
+    /** Every file under `dir`, relative, sorted. */
+    const tree = (dir: string): string[] => {
+      const out: string[] = []
+      const walk = (d: string, rel: string): void => {
+        for (const e of readdirSync(d, { withFileTypes: true })) {
+          if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`)
+          else out.push(`${rel}${e.name}`)
+        }
+      }
+      walk(dir, '')
+      return out.sort()
+    }
+
+    it('one archive: --json result, the .fsec decrypts; --destroy-old removes the archive after success', async () => {
+      const c = byId('c02')
+      const dir = freshDir()
+      const archive = copyOf(c, dir)
+      const pub = pubIn(dir)
+      const r = await runCli(['migrate', archive, ...keyArgs(c), '-r', pub, '--json'], { cwd: dir })
+      expectStatus(r, 0)
+      const j = json(r)
+      assert.equal(j.command, 'migrate')
+      assert.equal(j.output, join(dir, 'hello.txt.fsec'))
+      assert.equal(j.oldArchive, 'kept')
+      assert.equal(j.integrity, 'checksum-ok')
+      writeFileSync(join(dir, 'new.key'), recipient.priv, { mode: 0o600 })
+      const shown = await runCli(['inspect', 'hello.txt.fsec', '-i', 'new.key'], { cwd: dir })
+      expectStatus(shown, 0)
+      assert.match(shown.stdout, /original name: hello\.txt/)
+      assert.match(shown.stdout, /migrated from pyfilesec on .* \(legacy integrity: checksum-ok\)/)
+      assert.match(shown.stdout, /legacy history \(as recorded in clear text\): 1 event\n {6}meta-data /)
+      const again = await runCli(['migrate', archive, ...keyArgs(c), '-r', pub, '--json'], { cwd: dir })
+      expectStatus(again, 4)
+      assert.equal(jsonError(again).code, 'FSEC_OUTPUT_EXISTS')
+      const d = await runCli(['migrate', archive, ...keyArgs(c), '-r', pub, '-o', 'moved.fsec', '--destroy-old', '-n', '1'], { cwd: dir })
+      expectStatus(d, 0)
+      assert.match(d.stdout, /old archive destroyed/)
+      only(dir, ['new.pub', 'new.key', 'hello.txt.fsec', 'moved.fsec'])
+      const out = join(freshDir(), 'plain')
+      await decryptFile(join(dir, 'moved.fsec'), { identity: recipient.priv, output: out })
+      assert.equal(sha256(readFileSync(out)), c.expected_plaintext_sha256)
+    })
+
+    it('one archive that fails (c16) keeps the archive with --destroy-old and writes nothing; usage errors', async () => {
+      const c = byId('c16')
+      const dir = freshDir()
+      const archive = copyOf(c, dir)
+      const pub = pubIn(dir)
+      const r = await runCli(['migrate', archive, ...keyArgs(c), '-r', pub, '--destroy-old', '--json'], { cwd: dir })
+      expectStatus(r, 7)
+      assert.equal(jsonError(r).code, 'FSEC_PAYLOAD_TAMPERED')
+      only(dir, ['new.pub', c.archive_file])
+      expectStatus(await runCli(['migrate', archive, '-r', pub], { cwd: dir }), 2)
+      expectStatus(await runCli(['migrate', archive, ...keyArgs(c)], { cwd: dir }), 2)
+      expectStatus(await runCli(['migrate', dir, ...keyArgs(c), '-r', pub, '-o', 'x.fsec'], { cwd: dir }), 2)
+      expectStatus(await runCli(['migrate', archive, ...keyArgs(c), '-r', pub, '-n', '2'], { cwd: dir }), 2)
+    })
+
+    it('a folder: good, tampered, wrong-key, broken and non-archive files give the right summary and exit status 11', async () => {
+      const dir = freshDir()
+      const pub = pubIn(dir)
+      const root = join(dir, 'tree')
+      for (const sub of ['', 'a', 'b', 'c', 'd']) mkdirSync(join(root, sub), { recursive: true })
+      copyOf(byId('c02'), root)
+      copyOf(byId('c04'), join(root, 'a'))
+      copyOf(byId('c16'), join(root, 'b'))
+      copyOf(byId('c18'), join(root, 'c'))
+      writeFileSync(join(root, 'notes.txt'), 'not an archive')
+      writeFileSync(join(root, 'd', 'fake.enc'), 'named .enc but not an archive')
+      // A gzip header naming an .enc archive, then garbage: recognised, then refused when read.
+      writeFileSync(join(root, 'd', 'broken.enc'), Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x08, 0, 0, 0, 0, 0, 3]), Buffer.from('broken.enc\0'), Buffer.alloc(64, 7)]))
+      const before = tree(root)
+      const c = byId('c02')
+      const r = await runCli(['migrate', 'tree', ...keyArgs(c), '-r', pub, '--json'], { cwd: dir })
+      expectStatus(r, 11)
+      const j = json(r)
+      assert.deepEqual(j.migrated.map((m: { input: string }) => m.input).sort(), [join(root, 'a', 'random_1MiB.enc'), join(root, 'hello.enc')])
+      assert.deepEqual(j.skipped, [])
+      const failed = new Map<string, string>(j.failed.map((f: { path: string; code: string }) => [f.path, f.code]))
+      assert.deepEqual(
+        [...failed.entries()].sort(),
+        [
+          [join(root, 'b', 'hello.tampered-first-block.enc'), 'FSEC_PAYLOAD_TAMPERED'],
+          [join(root, 'c', 'hello.tampered-pwdrsa.enc'), 'FSEC_NO_MATCHING_RECIPIENT'],
+          [join(root, 'd', 'broken.enc'), 'FSEC_HEADER_INVALID'],
+        ].sort(),
+      )
+      assert.equal(j.otherFiles, 2)
+      assert.equal(j.interrupted, false)
+      assert.deepEqual(tree(root), [...before, 'a/random_1MiB.bin.fsec', 'hello.txt.fsec'].sort(), 'only the two outputs were added')
+
+      // Again: the outputs exist, so those two are skipped (with the reason); the failures stay.
+      const again = await runCli(['migrate', 'tree', ...keyArgs(c), '-r', pub], { cwd: dir })
+      expectStatus(again, 11)
+      assert.match(again.stdout, /Migrated 0, skipped 2, failed 3 of 5 pyFileSec archives/)
+      assert.match(again.stdout, /skipped: tree\/hello\.enc: .*already exists/)
+      assert.match(again.stdout, /failed: tree\/b\/hello\.tampered-first-block\.enc: .*hash of cipher_text/)
+
+      // A folder with only good archives: exit status 0; --destroy-old leaves only the outputs.
+      const clean = join(dir, 'clean')
+      mkdirSync(clean)
+      copyOf(byId('c02'), clean)
+      copyOf(byId('c19'), clean)
+      const ok = await runCli(['migrate', 'clean', ...keyArgs(c), '-r', pub, '--destroy-old', '-n', '1', '--json'], { cwd: dir })
+      expectStatus(ok, 0)
+      assert.equal(json(ok).migrated.length, 2)
+      assert.deepEqual(tree(clean), ['hello.txt.fsec', 'legacy_md5.txt.fsec'])
+    })
+
+    it('a folder, interrupted (SIGINT): stops between or inside files, leaving whole outputs only and no temporary file', async function () {
+      this.timeout(60_000)
+      const dir = freshDir()
+      const pub = pubIn(dir)
+      const root = join(dir, 'many')
+      const c = byId('c04')
+      for (let i = 0; i < 40; i++) {
+        mkdirSync(join(root, `f${String(i).padStart(2, '0')}`), { recursive: true })
+        copyOf(c, join(root, `f${String(i).padStart(2, '0')}`))
+      }
+      const outputs = (): number => tree(root).filter((f) => f.endsWith('.bin.fsec')).length
+      const { r, sent } = await runCliSignalledWhen(['migrate', 'many', ...keyArgs(c), '-r', pub, '--json'], dir, 'SIGINT', () => outputs() >= 2, 10)
+      if (!sent) this.skip()
+      expectStatus(r, 130)
+      const j = json(r)
+      assert.equal(j.interrupted, true)
+      assert.ok(j.migrated.length >= 2 && j.migrated.length < 40, `${j.migrated.length} migrated`)
+      const files = tree(root)
+      assert.deepEqual(files.filter((f) => !f.endsWith('random_1MiB.enc') && !f.endsWith('random_1MiB.bin.fsec')), [], 'no temporary file')
+      assert.equal(outputs(), j.migrated.length, 'an output exists exactly for each migrated archive')
+      for (const m of j.migrated as Array<{ output: string }>) {
+        const info = await inspect(m.output, { identity: recipient.priv })
+        assert.equal(info.metadata?.size, c.expected_plaintext_size)
+      }
+    })
+
+    it('no plaintext file is ever created (strace: only 0600 temporary files and the final .fsec are written)', async function () {
+      if (!haveTool({ cmd: 'strace', pkg: 'strace' })) this.skip()
+      ensureBuilt()
+      const c = byId('c02')
+      const dir = freshDir()
+      const archive = copyOf(c, dir)
+      const pub = pubIn(dir)
+      const log = join(freshDir(), 'trace')
+      const run = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,open,creat,rename,renameat,renameat2,link,linkat', '-o', log, process.execPath, join(__dirname, '..', 'dist', 'cli.js'), 'migrate', archive, ...keyArgs(c), '-r', pub], { cwd: dir, encoding: 'utf8' })
+      if (run.error !== undefined || /ptrace|Operation not permitted/.test(run.stderr)) this.skip()
+      assert.equal(run.status, 0, run.stderr)
+      const lines = readFileSync(log, 'utf8').split('\n')
+      const writes = lines.filter((l) => /O_CREAT|O_WRONLY|O_RDWR|creat\(/.test(l) && l.includes(dir))
+      for (const l of writes) assert.match(l, /O_CREAT\|O_EXCL.*, 0600\)/, `created exclusively, 0600: ${l}`)
+      const created = writes.map((l) => /"([^"]+)"/.exec(l)![1]!)
+      assert.ok(created.length >= 2)
+      for (const f of created) assert.match(f, /\/\.hello\.txt\.fsec\.[0-9a-f]{12}\.fsec-tmp$/, `only temporary files are created: ${f}`)
+      for (const l of lines.filter((x) => /rename/.test(x) && x.includes(dir))) assert.match(l, /hello\.txt\.fsec"/)
+      assert.ok(!lines.some((l) => /"[^"]*\/hello\.txt"/.test(l)), 'no file of the plaintext name is touched')
+      only(dir, ['new.pub', c.archive_file, 'hello.txt.fsec'])
+    })
   })
 })

@@ -41,6 +41,8 @@ export const EXIT = {
   DESTROY_FAILED: 9,
   /** verify: the signature does not match (modified file, wrong key, altered trusted comment). */
   BAD_SIGNATURE: 10,
+  /** migrate FOLDER: at least one archive failed (the summary lists them with the reason). */
+  SOME_FAILED: 11,
   /** Interrupted by SIGINT or SIGTERM (nothing is left at the output name). */
   INTERRUPTED: 130,
 } as const

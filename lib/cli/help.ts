@@ -19,6 +19,8 @@ export const EXIT_STATUS_HELP = `Exit status:
        file still is
   10   verify: the signature does not match (the file was modified, another
        key signed, or the trusted comment was altered)
+  11   migrate FOLDER: at least one archive failed (the summary says which
+       and why; the others were migrated or skipped)
   130  interrupted (SIGINT/SIGTERM); nothing is left at the output name`
 
 const COMMON = `Common options:
@@ -50,6 +52,7 @@ Usage:
   filesec rotate  FILE --recover
   filesec sign    FILE --key PRIVATE_KEY [-o SIG] [--comment TEXT] [--overwrite]
   filesec verify  FILE --key PUBLIC_KEY [--signature SIG]
+  filesec migrate ARCHIVE|FOLDER -i OLD_KEY [--passphrase-file F] (-r KEY... | -p) [-o OUT] [--destroy-old]
   filesec help [COMMAND]
   filesec --version
 
@@ -65,6 +68,7 @@ Commands:
   rotate    change who can open a .fsec file, in place (header only, or --rekey)
   sign      make a detached signature of a file (Ed25519/minisign or RSA-PSS)
   verify    check a detached signature of a file
+  migrate   re-encrypt legacy pyFileSec archives (.enc) to .fsec, one or a folder
 
 Run 'filesec COMMAND --help' for a command's options.
 
@@ -401,7 +405,57 @@ ${COMMON}
 ${EXIT_STATUS_HELP}
 `
 
+export const MIGRATE_HELP = `Usage: filesec migrate ARCHIVE -i OLD_KEY... (-r RECIPIENT | -R FILE)... [options]
+       filesec migrate ARCHIVE -i OLD_KEY... -p [--new-passphrase-file F] [options]
+       filesec migrate FOLDER -i OLD_KEY... (-r RECIPIENT... | -p) [options]
+
+Re-encrypts a legacy pyFileSec archive (.enc) to a .fsec file in one pass:
+the archive is decrypted and the plaintext sealed straight into the new file
+(no plaintext ever touches the disk). The output, FILE.fsec beside the
+archive (FILE = the name pyFileSec would decrypt to), is written to a
+temporary file and renamed into place only on success. Its sealed metadata
+holds the original name, the size, and the archive's clear-text history.
+The old archive is kept unless --destroy-old.
+
+With a FOLDER, every pyFileSec archive in the tree (recognised by its
+content, not its name; symbolic links are not followed) is migrated, one
+at a time, with a progress bar on a terminal and a summary: migrated,
+skipped (the output exists), failed (with the reason). An interrupt
+abandons the current archive cleanly (nothing written) and stops; during
+--destroy-old's destroy it lets that destroy finish, then stops.
+
+Options:
+  -i, --identity PATH         RSA private key that opens the archives
+                              (repeatable)
+  --passphrase-file F         passphrase of that key, from a file
+  --passphrase-env VAR        ... or from an environment variable (else it is
+                              asked on the terminal when needed)
+  -r, --recipient KEY         public key to encrypt the new files to
+                              (repeatable); -R FILE: keys from a file
+  -p, --use-passphrase        encrypt the new files to a passphrase instead
+  --new-passphrase-file F     that passphrase, from a file
+  --new-passphrase-env VAR    ... or from an environment variable
+  --work-factor N             scrypt work factor for -p (default 18)
+  -o, --output PATH           the new file (one ARCHIVE only)
+  --overwrite                 replace an existing output file
+  --destroy-old               destroy the old archive once the new file has
+                              been written, synced and verified
+  -n, --passes N              passes of that destroy (default 3)
+  --allow-checksum-mismatch   migrate even when the ciphertext does not match
+                              the checksum recorded in the archive
+  --pad padme|N               hide the exact size (as encrypt --pad)
+  --note TEXT                 a note sealed in the new metadata
+
+pyFileSec archives have no MAC: the checksum recorded in the archive (when
+there is one) is checked, and the result says how far ('integrity').
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
 export const HELP: Record<string, string> = {
+  migrate: MIGRATE_HELP,
   keygen: KEYGEN_HELP,
   encrypt: ENCRYPT_HELP,
   decrypt: DECRYPT_HELP,

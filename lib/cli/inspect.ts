@@ -88,5 +88,12 @@ function describeMetadata(m: NonNullable<InspectWithMetadataResult['metadata']>)
       lines.push(`      ${clean(r.at)} ${r.rekeyed ? 'rekeyed' : 'header only'}: ${side(r.from)} -> ${side(r.to)}`)
     }
   }
+  if (m.legacy !== undefined) {
+    const l = m.legacy
+    const dropped = l.historyDropped ? ` (${l.historyDropped} older not kept)` : ''
+    lines.push(`    migrated from ${clean(l.format)} on ${clean(l.migrated)} (legacy integrity: ${clean(l.integrity)})`)
+    lines.push(`    legacy history (as recorded in clear text): ${l.history.length} event${l.history.length === 1 ? '' : 's'}${dropped}`)
+    for (const e of l.history) lines.push(`      ${clean(e.label)}`)
+  }
   return lines
 }
