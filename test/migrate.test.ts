@@ -18,7 +18,7 @@ import {
   PayloadTamperedError,
 } from '../lib'
 import { expectStatus, json, jsonError, runCliSignalledWhen } from './cli/helpers'
-import { ensureBuilt, runCli } from './cli/run'
+import { ensureBuilt, ptyUnavailable, runCli, runCliOnPty } from './cli/run'
 import { describeWithVectors, rejectsWith, scratchDir } from './helpers'
 import { haveTool } from './tools'
 
@@ -324,6 +324,20 @@ describeWithVectors('migrate: pyFileSec archives to .fsec', 'pyfilesec', (vector
       expectStatus(ok, 0)
       assert.equal(json(ok).migrated.length, 2)
       assert.deepEqual(tree(clean), ['hello.txt.fsec', 'legacy_md5.txt.fsec'])
+    })
+
+    it('a folder on a terminal: a progress bar over the whole tree, then the summary', function () {
+      if (ptyUnavailable() !== undefined) this.skip()
+      const dir = freshDir()
+      const pub = pubIn(dir)
+      mkdirSync(join(dir, 'tree', 'a'), { recursive: true })
+      copyOf(byId('c02'), join(dir, 'tree'))
+      copyOf(byId('c04'), join(dir, 'tree', 'a'))
+      const r = runCliOnPty(['migrate', 'tree', ...keyArgs(byId('c02')), '-r', pub], { cwd: dir, steps: [] })
+      assert.equal(r.status, 0, r.output)
+      assert.match(r.output, /Migrating \(1\/2\) \[/)
+      assert.match(r.output, /Migrating \(2\/2\) \[=+\] 100%/)
+      assert.match(r.output, /Migrated 2, skipped 0, failed 0 of 2 pyFileSec archives under tree/)
     })
 
     it('a folder, interrupted (SIGINT): stops between or inside files, leaving whole outputs only and no temporary file', async function () {

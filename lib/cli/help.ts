@@ -421,8 +421,9 @@ With a FOLDER, every pyFileSec archive in the tree (recognised by its
 content, not its name; symbolic links are not followed) is migrated, one
 at a time, with a progress bar on a terminal and a summary: migrated,
 skipped (the output exists), failed (with the reason). An interrupt
-abandons the current archive cleanly (nothing written) and stops; during
---destroy-old's destroy it lets that destroy finish, then stops.
+abandons the current archive cleanly (nothing written) and stops; once
+--destroy-old is verifying the new file, it lets that archive finish (its
+destroy included), then stops.
 
 Options:
   -i, --identity PATH         RSA private key that opens the archives

@@ -180,17 +180,18 @@ interface Summary {
 }
 
 /** Every regular file under `dir` (symbolic links are not followed), in a stable order. */
-async function walk(dir: string, out: string[]): Promise<void> {
+async function walk(dir: string, out: string[], unreadable: Entry[]): Promise<void> {
   let entries: Dirent[]
   try {
     entries = await readdir(dir, { withFileTypes: true })
-  } catch {
+  } catch (e) {
+    unreadable.push({ path: dir, reason: `the folder cannot be read: ${e instanceof Error ? e.message : String(e)}`, code: 'FSEC_IO' })
     return
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const e of entries) {
     const p = join(dir, e.name)
-    if (e.isDirectory()) await walk(p, out)
+    if (e.isDirectory()) await walk(p, out, unreadable)
     else if (e.isFile()) out.push(p)
   }
 }
@@ -219,14 +220,15 @@ async function looksLikeArchive(path: string): Promise<boolean> {
  */
 async function migrateFolder(folder: string, base: MigrateOptions, ctx: Context): Promise<number> {
   const files: string[] = []
-  await walk(folder, files)
+  const unreadable: Entry[] = []
+  await walk(folder, files, unreadable)
   const archives: Array<{ path: string; size: number }> = []
   let otherFiles = 0
   for (const f of files) {
     if (await looksLikeArchive(f)) archives.push({ path: f, size: (await lstat(f)).size })
     else otherFiles++
   }
-  const summary: Summary = { command: C, folder, migrated: [], skipped: [], failed: [], otherFiles, interrupted: false }
+  const summary: Summary = { command: C, folder, migrated: [], skipped: [], failed: unreadable, otherFiles, interrupted: false }
   const total = archives.reduce((s, a) => s + a.size, 0)
   const bar = !ctx.out.json && !ctx.out.quiet && process.stderr.isTTY ? new ProgressBar(process.stderr, 'Migrating') : undefined
   let done = 0
@@ -248,14 +250,18 @@ async function migrateFolder(folder: string, base: MigrateOptions, ctx: Context)
           continue
         }
       }
-      // The file's own signal: the interrupt cancels it, except during the destroy of the old archive.
+      if (ctx.interrupts.signal.aborted) break
+      // The file's own signal: an interrupt cancels the file while cancelling leaves nothing (up
+      // to the end of writing the new file, or its verification with --destroy-old, which then
+      // removes it); once the verification has started reporting, the file is finished, the
+      // archive's destroy included, and the loop stops after it.
       const file = new AbortController()
       let phase: string | undefined
       const onInterrupt = (): void => {
-        if (phase !== 'destroy') file.abort()
+        if (phase === undefined || phase === 'check' || phase === 'migrate') file.abort()
       }
       ctx.interrupts.signal.addEventListener('abort', onInterrupt, { once: true })
-      const label = `Migrating ${i + 1}/${archives.length}`
+      const label = `${i + 1}/${archives.length}`
       const onProgress = (p: Progress): void => {
         phase = p.phase
         const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 1
