@@ -203,21 +203,26 @@ function decodeLegacy(raw: unknown, bad: (what: string) => never): LegacyRecord 
  * exceed 64 KiB (counted in historyDropped).
  */
 export function encodeWithLegacy(m: FileMetadata, legacy: LegacyRecord): Buffer {
-  const history = [...legacy.history]
-  let dropped = legacy.historyDropped ?? 0
-  const encode = (): Buffer => {
-    const record: LegacyRecord = { ...legacy, history }
-    if (dropped > 0) record.historyDropped = dropped
+  const all = legacy.history
+  const base = legacy.historyDropped ?? 0
+  const encode = (drop: number): Buffer => {
+    const record: LegacyRecord = { ...legacy, history: all.slice(drop) }
+    if (base + drop > 0) record.historyDropped = base + drop
     return encodeMetadata({ ...m, legacy: record })
   }
-  let out = encode()
-  while (out.length > METADATA_MAX_BYTES && history.length > 0) {
-    history.shift()
-    dropped++
-    out = encode()
+  const whole = encode(0)
+  if (whole.length <= METADATA_MAX_BYTES) return whole
+  // The size only shrinks as more of the oldest events are dropped: find the fewest to drop
+  // (a binary search, so a long history costs log2(n) encodings, not n).
+  let lo = 1
+  let hi = all.length
+  if (encode(hi).length > METADATA_MAX_BYTES) throw new ArgumentError('the metadata would exceed 64 KiB')
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (encode(mid).length <= METADATA_MAX_BYTES) hi = mid
+    else lo = mid + 1
   }
-  if (out.length > METADATA_MAX_BYTES) throw new ArgumentError('the metadata would exceed 64 KiB')
-  return out
+  return encode(lo)
 }
 
 function decodeRotations(raw: unknown, bad: (what: string) => never): RotationRecord[] {

@@ -16,7 +16,9 @@ import {
   NoMatchingRecipientError,
   OutputExistsError,
   PayloadTamperedError,
+  rotateFile,
 } from '../lib'
+import { decodeMetadata, encodeWithLegacy, METADATA_MAX_BYTES } from '../lib/metadata'
 import { expectStatus, json, jsonError, runCliSignalledWhen } from './cli/helpers'
 import { ensureBuilt, ptyUnavailable, runCli, runCliOnPty } from './cli/run'
 import { describeWithVectors, rejectsWith, scratchDir } from './helpers'
@@ -114,6 +116,23 @@ describeWithVectors('migrate: pyFileSec archives to .fsec', 'pyfilesec', (vector
     const out = join(freshDir(), 'plain')
     await decryptFile(r.output, { passphrase: 'new pass', output: out })
     assert.equal(sha256(readFileSync(out)), c.expected_plaintext_sha256)
+  })
+
+  it('an HMAC key for an archive that records none: migrated, with a warning that it was not checked', async () => {
+    const c = byId('c02')
+    const r = await migrateFile(copyOf(c), { ...keyOf(c), to: recipient.pub, hmacKey: 'k' })
+    assert.ok(r.warnings.some((w) => /records no HMAC/.test(w)))
+    assert.equal(r.integrity, 'checksum-ok')
+  })
+
+  it('the legacy record survives a header rotation of the migrated file', async () => {
+    const c = byId('c02')
+    const r = await migrateFile(copyOf(c), { ...keyOf(c), to: recipient.pub })
+    await rotateFile(r.output, { identity: recipient.priv, newPassphrase: 'rotated', workFactor: 10 })
+    const info = await inspect(r.output, { passphrase: 'rotated' })
+    assert.equal(info.metadata?.legacy?.format, 'pyfilesec')
+    assert.deepEqual(info.metadata?.legacy?.history.map((e) => e.label), r.history.map((e) => e.label))
+    assert.equal(info.metadata?.rotations?.length, 1)
   })
 
   it('c16 (tampered ciphertext) is refused, nothing written; allowChecksumMismatch migrates it, reported', async () => {
@@ -387,5 +406,26 @@ describeWithVectors('migrate: pyFileSec archives to .fsec', 'pyfilesec', (vector
       assert.ok(!lines.some((l) => /"[^"]*\/hello\.txt"/.test(l)), 'no file of the plaintext name is touched')
       only(dir, ['new.pub', c.archive_file, 'hello.txt.fsec'])
     })
+  })
+})
+
+describe('metadata.legacy (sealed legacy history)', () => {
+  const event = (i: number) => ({ label: `meta-data 2020_01_01_00:00.${String(i).padStart(5, '0')}`, date: '2020_01_01', fields: { note: 'x'.repeat(900), i: String(i) } })
+  it('keeps the newest events within 64 KiB, counting the dropped ones; decodes back', () => {
+    const history = Array.from({ length: 200 }, (_, i) => event(i))
+    const bytes = encodeWithLegacy({ v: 1, name: 'a.txt', size: 3, padding: 0 }, { format: 'pyfilesec', migrated: new Date().toISOString(), integrity: 'checksum-ok', history })
+    assert.ok(bytes.length <= METADATA_MAX_BYTES)
+    const m = decodeMetadata(bytes)
+    const kept = m.legacy!.history.length
+    assert.ok(kept > 10 && kept < 200)
+    assert.equal(m.legacy!.historyDropped, 200 - kept)
+    assert.deepEqual(m.legacy!.history.at(-1), history.at(-1), 'the newest is kept')
+    assert.equal(m.legacy!.history[0]!.fields.i, String(200 - kept))
+  })
+  it('a small history is kept whole, without historyDropped; a malformed record is refused', () => {
+    const m = decodeMetadata(encodeWithLegacy({ v: 1, padding: 0 }, { format: 'pyfilesec', migrated: '2026-01-01T00:00:00.000Z', integrity: 'unverified', history: [event(1)] }))
+    assert.equal(m.legacy!.history.length, 1)
+    assert.equal(m.legacy!.historyDropped, undefined)
+    assert.throws(() => decodeMetadata(Buffer.from(JSON.stringify({ v: 1, legacy: { format: 'pyfilesec', history: 'no' } }))), /legacy/)
   })
 })
