@@ -14,6 +14,7 @@ import { type InspectResult } from './fsec'
 import { SNIFF_BYTES } from './codecs/codec'
 import { codecForHead } from './codecs/registry'
 import type { InspectOptions, InspectWithMetadataResult } from './inspect'
+import { migrateFile, type MigrateOptions, type MigrateResult } from './migrate'
 import {
   DEFAULT_PADDED_SIZE,
   padFile,
@@ -34,6 +35,7 @@ export class SecFile {
   lastResult:
     | EncryptResult
     | DecryptResult
+    | MigrateResult
     | RotateResult
     | DestroyReport
     | SignResult
@@ -135,6 +137,17 @@ export class SecFile {
   /** The cloud-sync service whose folder holds the file (Dropbox, OneDrive, …), or null. */
   syncService(): Promise<SyncServiceInfo | null> {
     return detectSyncService(this.current)
+  }
+
+  /**
+   * Migrates a legacy pyFileSec archive to .fsec (migrateFile); afterwards `path` names the new
+   * .fsec file (the archive is kept unless `destroyOld`).
+   */
+  async migrate(options: MigrateOptions): Promise<this> {
+    const result = await migrateFile(this.current, options)
+    this.lastResult = result
+    this.current = result.output
+    return this
   }
 
   /** Decrypts the file; afterwards `path` names the decrypted file. */

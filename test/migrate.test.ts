@@ -17,6 +17,7 @@ import {
   OutputExistsError,
   PayloadTamperedError,
   rotateFile,
+  SecFile,
 } from '../lib'
 import { decodeMetadata, encodeWithLegacy, METADATA_MAX_BYTES } from '../lib/metadata'
 import { expectStatus, json, jsonError, runCliSignalledWhen } from './cli/helpers'
@@ -116,6 +117,15 @@ describeWithVectors('migrate: pyFileSec archives to .fsec', 'pyfilesec', (vector
     const out = join(freshDir(), 'plain')
     await decryptFile(r.output, { passphrase: 'new pass', output: out })
     assert.equal(sha256(readFileSync(out)), c.expected_plaintext_sha256)
+  })
+
+  it('SecFile.migrate: path becomes the .fsec file, lastResult the MigrateResult', async () => {
+    const c = byId('c02')
+    const f = new SecFile(copyOf(c))
+    await f.migrate({ ...keyOf(c), to: recipient.pub })
+    assert.equal(f.path, join(f.path, '..', 'hello.txt.fsec'))
+    assert.equal((f.lastResult as { oldArchive?: string }).oldArchive, 'kept')
+    assert.ok(f.isEncrypted)
   })
 
   it('an HMAC key for an archive that records none: migrated, with a warning that it was not checked', async () => {
