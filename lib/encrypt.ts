@@ -244,7 +244,13 @@ export async function writeEncryptedFile(job: EncryptionJob, recipients: () => R
   }
   if (st.nlink > 1) result.warnings.push(hardlinkWarning(source, st.nlink - 1, keep))
   if (keep) return result
-  result.destroyReport = await destroyPlaintext(source, output, options, progress.phase('destroy', destroyBytes))
+  result.destroyReport = await destroyReplacedSource(
+    source,
+    `${source} was encrypted to ${output} (written, synced and verified)`,
+    'the plaintext',
+    options,
+    progress.phase('destroy', destroyBytes),
+  )
   result.plaintext = 'destroyed'
   result.warnings.push(...result.destroyReport.warnings)
   return result
@@ -308,11 +314,16 @@ function hardlinkWarning(source: string, others: number, keep: boolean): string 
     : `${source} had ${names}: the data was overwritten for every name, and ${others === 1 ? 'that name remains' : 'those names remain'} (holding the overwritten bytes)`
 }
 
-/** Destroys the plaintext after a verified encryption; a failure says what is left where. */
-async function destroyPlaintext(
+/**
+ * Destroys the file a verified output replaces (the plaintext after encryption, the old archive
+ * after a migration). A failure says what is left where: `done` says what was already achieved,
+ * `what` names the file that could not be destroyed.
+ */
+export async function destroyReplacedSource(
   source: string,
-  output: string,
-  options: EncryptOptions,
+  done: string,
+  what: string,
+  options: Pick<EncryptOptions, 'destroyPasses' | 'signal'>,
   onProgress: ((p: Progress) => void) | undefined,
 ): Promise<DestroyReport> {
   const destroyOptions: DestroyOptions = {}
@@ -322,12 +333,11 @@ async function destroyPlaintext(
   try {
     return await destroyFile(source, destroyOptions)
   } catch (e) {
-    const done = `${source} was encrypted to ${output} (written, synced and verified)`
     if (e instanceof DestroyAbortedError) {
-      throw new DestroyAbortedError(`${done}, but destroying the plaintext was cancelled: ${e.message}`, e.report)
+      throw new DestroyAbortedError(`${done}, but destroying ${what} was cancelled: ${e.message}`, e.report)
     }
     if (e instanceof DestroyError) {
-      throw new DestroyError(`${done}, but the plaintext could not be destroyed: ${e.message}`, e.report, { cause: e })
+      throw new DestroyError(`${done}, but ${what} could not be destroyed: ${e.message}`, e.report, { cause: e })
     }
     throw e
   }

@@ -30,10 +30,10 @@ import {
 } from './codecs/pyfilesec-codec'
 import { readArchive } from './codecs/pyfilesec-archive'
 import { parsePyfilesecMeta, type PyfilesecEvent } from './codecs/pyfilesec-meta'
-import { destroyFile, type DestroyOptions, type DestroyReport, patternsFor } from './destroy'
-import { ArgumentError, DestroyAbortedError, DestroyError, SourceChangedError } from './errors'
+import { type DestroyOptions, type DestroyReport, patternsFor } from './destroy'
+import { ArgumentError, SourceChangedError } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
-import { checkRecipientOptions, checkDestroyable, PhasedProgress, type RecipientOptions, sealHeader } from './encrypt'
+import { checkRecipientOptions, checkDestroyable, destroyReplacedSource, PhasedProgress, type RecipientOptions, sealHeader } from './encrypt'
 import { runJob } from './jobs'
 import { type KeyInput, loadIdentities } from './keys'
 import { encodeWithLegacy, type FileMetadata, METADATA_VERSION, validateMetadataOptions } from './metadata'
@@ -252,33 +252,16 @@ export async function migrateFile(archive: string, options: MigrateOptions): Pro
     oldArchive: 'kept',
   }
   if (!destroyOld) return migrated
-  migrated.destroyReport = await destroyArchive(source, output, options, progress.phase('destroy', destroyBytes))
+  const report = await destroyReplacedSource(
+    source,
+    `${source} was migrated to ${output} (written, synced and verified)`,
+    'the old archive',
+    options,
+    progress.phase('destroy', destroyBytes),
+  )
+  migrated.destroyReport = report
   migrated.oldArchive = 'destroyed'
-  migrated.warnings.push(...migrated.destroyReport.warnings)
+  migrated.warnings.push(...report.warnings)
   return migrated
 }
 
-/** Destroys the old archive after a verified migration; a failure says what is left where. */
-async function destroyArchive(
-  source: string,
-  output: string,
-  options: MigrateOptions,
-  onProgress: DestroyOptions['onProgress'],
-): Promise<DestroyReport> {
-  const destroyOptions: DestroyOptions = {}
-  if (onProgress !== undefined) destroyOptions.onProgress = onProgress
-  if (options.destroyPasses !== undefined) destroyOptions.passes = options.destroyPasses
-  if (options.signal !== undefined) destroyOptions.signal = options.signal
-  try {
-    return await destroyFile(source, destroyOptions)
-  } catch (e) {
-    const done = `${source} was migrated to ${output} (written, synced and verified)`
-    if (e instanceof DestroyAbortedError) {
-      throw new DestroyAbortedError(`${done}, but destroying the old archive was cancelled: ${e.message}`, e.report)
-    }
-    if (e instanceof DestroyError) {
-      throw new DestroyError(`${done}, but the old archive could not be destroyed: ${e.message}`, e.report, { cause: e })
-    }
-    throw e
-  }
-}
