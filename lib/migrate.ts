@@ -20,7 +20,9 @@ import { dirname, join, resolve } from 'node:path'
 import type { PyfilesecDecryptOutput } from '../binding'
 import {
   checkLegacyOptions,
+  archiveIdentities,
   copyCiphertext,
+  hmacKeyFor,
   describe,
   digestOrder,
   type LegacyIntegrity,
@@ -31,11 +33,11 @@ import {
 import { readArchive } from './codecs/pyfilesec-archive'
 import { parsePyfilesecMeta, type PyfilesecEvent } from './codecs/pyfilesec-meta'
 import { type DestroyOptions, type DestroyReport, patternsFor } from './destroy'
-import { ArgumentError, SourceChangedError } from './errors'
+import { ArgumentError } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { checkRecipientOptions, checkDestroyable, destroyReplacedSource, PhasedProgress, type RecipientOptions, sealHeader } from './encrypt'
 import { runJob } from './jobs'
-import { type KeyInput, loadIdentities } from './keys'
+import type { KeyInput } from './keys'
 import { encodeWithLegacy, type FileMetadata, METADATA_VERSION, validateMetadataOptions } from './metadata'
 import { native, type PayloadKey } from './native'
 import { checkKnownOptions, checkRunOptions, type RunOptions } from './options'
@@ -132,16 +134,9 @@ export async function migrateFile(archive: string, options: MigrateOptions): Pro
   const output = options.output !== undefined ? resolve(options.output) : defaultMigratedPath(source, info.outputName)
   if (output === source) throw new ArgumentError('the output must differ from the input')
   if (!options.overwrite) await assertOutputAbsent(output)
-  const identities = await loadIdentities(
-    options.identity,
-    options.identityPassphrase !== undefined ? { passphrase: options.identityPassphrase } : {},
-  )
-  if (!identities.some((k) => k.kind === 'rsa')) {
-    throw new ArgumentError('pyFileSec archives are opened with an RSA private key; none was given')
-  }
+  const identities = await archiveIdentities(options)
   const warnings = [...meta.warnings]
-  const hmacKey = options.hmacKey === undefined ? null : Buffer.from(options.hmacKey)
-  if (hmacKey !== null && meta.hmac === null) warnings.push('an HMAC key was given but the archive records no HMAC: not checked')
+  const hmacKey = hmacKeyFor(options, meta, warnings)
 
   // Progress in units of the member text: copy (not reported), probe, migrate (twice: check and
   // decrypt), verify, destroy.
@@ -158,14 +153,7 @@ export async function migrateFile(archive: string, options: MigrateOptions): Pro
   let historyDropped: number
   try {
     // Pass 2: the ciphertext text into a 0600 copy beside the output (no plaintext).
-    const second = await copyCiphertext(source, copy, options.signal)
-    if (
-      second.ciphertext.size !== first.ciphertext.size ||
-      !second.wrappedPassword.equals(first.wrappedPassword) ||
-      !second.metadata.equals(first.metadata)
-    ) {
-      throw new SourceChangedError('FSEC_SOURCE_CHANGED', `${source} changed while it was being read`, { path: source })
-    }
+    await copyCiphertext(source, copy, first, options.signal)
     const check = {
       source: copy,
       digests: digestOrder(meta),

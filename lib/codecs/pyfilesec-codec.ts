@@ -19,16 +19,16 @@ import { lstat, rm } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
 
 import type { PyfilesecDecryptOutput } from '../../binding'
-import { checkIdentityOptions, type DecryptOptions, type DecryptResult, refuseUnsafeOutput } from '../decrypt'
+import { checkIdentityOptions, type DecryptOptions, type DecryptResult, type IdentityOptions, refuseUnsafeOutput } from '../decrypt'
 import { ArgumentError, fromFs, HeaderError, SourceChangedError } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
 import { runJob } from '../jobs'
-import { loadIdentities } from '../keys'
+import { type Key, loadIdentities } from '../keys'
 import { native } from '../native'
 import { checkKnownOptions, checkRunOptions } from '../options'
 import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
 import type { Codec } from './codec'
-import { type ArchiveMember, looksLikePyfilesecArchive, readArchive } from './pyfilesec-archive'
+import { type ArchiveContents, type ArchiveMember, looksLikePyfilesecArchive, readArchive } from './pyfilesec-archive'
 import { type KdfDigest, parsePyfilesecMeta, type PyfilesecMeta } from './pyfilesec-meta'
 
 export type { PyfilesecEvent, KdfDigest } from './pyfilesec-meta'
@@ -116,8 +116,12 @@ export function describe(members: ArchiveMember[], ciphertext: ArchiveMember, wr
   }
 }
 
-/** Writes the ciphertext member to a new 0600 file (created exclusively); resolves when it is flushed. */
-export async function copyCiphertext(source: string, copy: string, signal: AbortSignal | undefined): Promise<Awaited<ReturnType<typeof readArchive>>> {
+/**
+ * Pass 2: writes the ciphertext member to a new 0600 file (created exclusively; ciphertext text
+ * only), resolving when it is flushed, and checks the archive still holds what pass 1 (`first`)
+ * read: SourceChangedError otherwise.
+ */
+export async function copyCiphertext(source: string, copy: string, first: ArchiveContents, signal: AbortSignal | undefined): Promise<void> {
   const out = createWriteStream(copy, { flags: 'wx', mode: 0o600 })
   const opened = new Promise<void>((res, rej) => {
     out.once('open', () => res())
@@ -126,11 +130,38 @@ export async function copyCiphertext(source: string, copy: string, signal: Abort
   await opened.catch((e: unknown) => {
     throw fromFs(e, copy)
   })
+  let second: ArchiveContents
   try {
-    return await readArchive(source, out, signal)
+    second = await readArchive(source, out, signal)
   } finally {
     await new Promise<void>((res) => out.end(() => res()))
   }
+  if (
+    second.ciphertext.size !== first.ciphertext.size ||
+    !second.wrappedPassword.equals(first.wrappedPassword) ||
+    !second.metadata.equals(first.metadata)
+  ) {
+    throw new SourceChangedError('FSEC_SOURCE_CHANGED', `${source} changed while it was being read`, { path: source })
+  }
+}
+
+/** The caller's identities for an archive: at least one must be an RSA private key. */
+export async function archiveIdentities(options: IdentityOptions): Promise<Key[]> {
+  const identities = await loadIdentities(
+    options.identity!,
+    options.identityPassphrase !== undefined ? { passphrase: options.identityPassphrase } : {},
+  )
+  if (!identities.some((k) => k.kind === 'rsa')) {
+    throw new ArgumentError('pyFileSec archives are opened with an RSA private key; none was given')
+  }
+  return identities
+}
+
+/** The caller's HMAC key, and a warning when the archive records no HMAC to check it against. */
+export function hmacKeyFor(options: { hmacKey?: Buffer | string }, meta: PyfilesecMeta, warnings: string[]): Buffer | null {
+  const hmacKey = options.hmacKey === undefined ? null : Buffer.from(options.hmacKey)
+  if (hmacKey !== null && meta.hmac === null) warnings.push('an HMAC key was given but the archive records no HMAC: not checked')
+  return hmacKey
 }
 
 /** The options common to decryption and migration, checked. */
@@ -200,31 +231,17 @@ export async function decryptPyfilesecFile(input: string, options: DecryptOption
   if (output === source) throw new ArgumentError('the output must differ from the input')
   if (!options.overwrite) await assertOutputAbsent(output)
   if (options.allowUnsafeOutput !== true) await refuseUnsafeOutput(output)
-  const identities = await loadIdentities(
-    options.identity!,
-    options.identityPassphrase !== undefined ? { passphrase: options.identityPassphrase } : {},
-  )
-  if (!identities.some((k) => k.kind === 'rsa')) {
-    throw new ArgumentError('pyFileSec archives are opened with an RSA private key; none was given')
-  }
+  const identities = await archiveIdentities(options)
 
   const warnings = [UNAUTHENTICATED_WARNING, ...meta.warnings]
   const digests = digestOrder(meta)
-  const hmacKey = options.hmacKey === undefined ? null : Buffer.from(options.hmacKey)
-  if (hmacKey !== null && meta.hmac === null) warnings.push('an HMAC key was given but the archive records no HMAC: not checked')
+  const hmacKey = hmacKeyFor(options, meta, warnings)
 
   // Pass 2: the ciphertext text into a 0600 copy beside the output (no plaintext).
   const copy = tempPathFor(output)
   let result: PyfilesecDecryptOutput
   try {
-    const second = await copyCiphertext(source, copy, options.signal)
-    if (
-      second.ciphertext.size !== first.ciphertext.size ||
-      !second.wrappedPassword.equals(first.wrappedPassword) ||
-      !second.metadata.equals(first.metadata)
-    ) {
-      throw new SourceChangedError('FSEC_SOURCE_CHANGED', `${source} changed while it was being read`, { path: source })
-    }
+    await copyCiphertext(source, copy, first, options.signal)
     result = await runJob(
       (onProgress) =>
         native.pyfilesec.decryptFile(
