@@ -438,6 +438,14 @@ std::vector<std::shared_ptr<Key>> parse(ByteView data, const ParseOptions& optio
   return parse_text(data, options);
 }
 
+std::shared_ptr<Key> parse_rsa_private(ByteView data) {
+  auto parsed = parse(data, ParseOptions{});
+  if (parsed.size() != 1 || parsed[0]->kind() != KeyKind::kRsa || !parsed[0]->is_private()) {
+    fail(code::kKeyInvalid, "expected one RSA private key");
+  }
+  return parsed[0];
+}
+
 std::shared_ptr<Key> generate_rsa(unsigned bits) {
   if (bits < kMinRsaBits || bits > kMaxRsaBits || bits % 8 != 0) {
     fail(code::kInvalidArgument, "RSA key size must be a multiple of 8 between 2048 and 16384 bits");

@@ -81,6 +81,10 @@ struct ParseOptions {
 // prompts on a terminal.
 std::vector<std::shared_ptr<Key>> parse(ByteView data, const ParseOptions& options);
 
+// Exactly one unprotected RSA private key (the test-vector entry points take them as DER);
+// FSEC_KEY_INVALID otherwise.
+std::shared_ptr<Key> parse_rsa_private(ByteView data);
+
 std::shared_ptr<Key> generate_rsa(unsigned bits);
 std::shared_ptr<Key> generate_x25519();
 std::shared_ptr<Key> generate_ed25519();

@@ -204,13 +204,7 @@ Napi::Value Rewrap(const Napi::CallbackInfo& info) {
   auto file_key = AgeFileKeyObject::From(info[1], "fileKey");
   if (!info[2].IsObject()) throw_type_error(env, "options must be an object");
   Napi::Object o = info[2].As<Napi::Object>();
-  Napi::Value keep_value = o.Get("keep");
-  if (!keep_value.IsArray()) throw_type_error(env, "keep must be an array of stanza indices");
-  Napi::Array keep_array = keep_value.As<Napi::Array>();
-  std::vector<size_t> keep;
-  for (uint32_t i = 0; i < keep_array.Length(); ++i) {
-    keep.push_back(static_cast<size_t>(u64_arg(keep_array.Get(i), "keep[]")));
-  }
+  std::vector<size_t> keep = index_list_arg(o.Get("keep"), "keep");
   KeyInputs rs = key_inputs(o.Get("recipients"), "recipients");
   auto pass = std::make_shared<std::optional<SecureBuffer>>(optional_secret_arg(o.Get("passphrase"), "passphrase"));
   unsigned log_n = static_cast<unsigned>(u64_arg(o.Get("workFactor"), "workFactor"));

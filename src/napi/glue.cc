@@ -41,6 +41,15 @@ uint64_t u64_arg(const Napi::Value& value, const char* name) {
   return static_cast<uint64_t>(d);
 }
 
+std::vector<size_t> index_list_arg(const Napi::Value& value, const char* name) {
+  if (!value.IsArray()) throw_type_error(value.Env(), std::string(name) + " must be an array of indices");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<size_t> out;
+  const std::string item = std::string(name) + "[]";
+  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(static_cast<size_t>(u64_arg(array.Get(i), item.c_str())));
+  return out;
+}
+
 bool bool_arg(const Napi::Value& value, const char* name) {
   if (!value.IsBoolean()) throw_type_error(value.Env(), std::string(name) + " must be a boolean");
   return value.As<Napi::Boolean>().Value();

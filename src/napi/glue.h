@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "error.h"
 #include "secure_buffer.h"
@@ -59,6 +60,8 @@ auto guard(Napi::Env env, Fn&& fn) -> decltype(fn()) {
 Napi::Buffer<uint8_t> buffer_arg(const Napi::Value& value, const char* name);
 std::string string_arg(const Napi::Value& value, const char* name);
 uint64_t u64_arg(const Napi::Value& value, const char* name);
+// An array of non-negative integers (indices).
+std::vector<size_t> index_list_arg(const Napi::Value& value, const char* name);
 bool bool_arg(const Napi::Value& value, const char* name);
 // null/undefined → nullopt.
 std::optional<SecureBuffer> optional_secret_arg(const Napi::Value& value, const char* name);

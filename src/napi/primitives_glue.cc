@@ -86,13 +86,9 @@ Napi::Value RsaOaepDecrypt(const Napi::CallbackInfo& info) {
   auto label = buffer_arg(info[3], "label");
   auto ct = buffer_arg(info[4], "ciphertext");
   return guard(info.Env(), [&]() -> Napi::Value {
-    keys::ParseOptions options;
-    auto parsed = keys::parse(view(der), options);
-    if (parsed.size() != 1 || parsed[0]->kind() != keys::KeyKind::kRsa || !parsed[0]->is_private()) {
-      fail(code::kKeyInvalid, "expected one RSA private key");
-    }
+    auto key = keys::parse_rsa_private(view(der));
     SecureBuffer out;
-    if (!crypto::rsa_oaep_decrypt(parsed[0]->pkey(), digest.c_str(), mgf1.c_str(), view(label), view(ct), &out)) {
+    if (!crypto::rsa_oaep_decrypt(key->pkey(), digest.c_str(), mgf1.c_str(), view(label), view(ct), &out)) {
       return info.Env().Null();
     }
     return to_buffer(info.Env(), out.data(), out.size());

@@ -158,13 +158,9 @@ Napi::Value PyfilesecUnwrap(const Napi::CallbackInfo& info) {
   auto der = buffer_arg(info[0], "privateKeyDer");
   auto ct = buffer_arg(info[1], "ciphertext");
   return guard(info.Env(), [&]() -> Napi::Value {
-    keys::ParseOptions options;
-    auto parsed = keys::parse(view(der), options);
-    if (parsed.size() != 1 || parsed[0]->kind() != keys::KeyKind::kRsa || !parsed[0]->is_private()) {
-      fail(code::kKeyInvalid, "expected one RSA private key");
-    }
+    auto key = keys::parse_rsa_private(view(der));
     SecureBuffer out;
-    if (!legacy::unwrap_password(parsed[0]->pkey(), view(ct), &out)) return info.Env().Null();
+    if (!legacy::unwrap_password(key->pkey(), view(ct), &out)) return info.Env().Null();
     return to_buffer(info.Env(), out.data(), out.size());
   });
 }
