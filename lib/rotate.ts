@@ -158,8 +158,8 @@ interface FileRead {
   mode: number
 }
 
-/** Reads the header and what identifies the file, to check again right before the commit. */
-async function readForRotation(path: string): Promise<FileRead> {
+/** Rotation rewrites the file at `path` itself: a symbolic link is refused, not followed. */
+export async function refuseSymlink(path: string): Promise<void> {
   let link
   try {
     link = await lstat(path)
@@ -169,6 +169,11 @@ async function readForRotation(path: string): Promise<FileRead> {
   if (link.isSymbolicLink()) {
     throw new FileError('FSEC_NOT_A_FILE', `${path} is a symbolic link: rotate the file it points to`, { path })
   }
+}
+
+/** Reads the header and what identifies the file, to check again right before the commit. */
+async function readForRotation(path: string): Promise<FileRead> {
+  await refuseSymlink(path)
   const handle = await openForReading(path)
   try {
     const st = await handle.stat({ bigint: true })

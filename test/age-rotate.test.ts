@@ -5,7 +5,7 @@
 // failed rotation must leave the file byte-identical with no temporary file beside it.
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import {
@@ -13,6 +13,7 @@ import {
   ArgumentError,
   decryptFile,
   encryptFile,
+  FileError,
   generateKeyPair,
   HeaderError,
   inspect,
@@ -282,6 +283,15 @@ describe('age rotation (header only)', function () {
     await rejectsWith(rotateFile(path, { identity: p('a.key'), add: b.publicKey }), SourceChangedError, 'FSEC_SOURCE_CHANGED')
     assert.equal(readFileSync(path, 'latin1'), native.age.armor(binary) + '\n')
     assert.deepEqual(leftovers(path), [])
+  })
+
+  it('a symbolic link to an age file is refused (FSEC_NOT_A_FILE), the file it points to untouched', async () => {
+    const { path } = await ageFile(a.publicKey, 1000)
+    const before = readFileSync(path)
+    symlinkSync(path, `${path}.link`)
+    await rejectsWith(rotateFile(`${path}.link`, { identity: p('a.key'), add: b.publicKey }), FileError, 'FSEC_NOT_A_FILE')
+    assert.ok(readFileSync(path).equals(before))
+    rmSync(`${path}.link`)
   })
 
   it('a truncated payload is refused before anything is committed (the final chunk must authenticate)', async () => {

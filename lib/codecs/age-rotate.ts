@@ -17,7 +17,7 @@
 // recovery checks .fsec headers), so an age rotation always commits by copy: new header +
 // copy_file_range of the payload into a temporary file beside the target, synced, renamed. An
 // armored file is rotated in a binary copy and armored again into its place.
-import { chmod, lstat, open, rm, stat } from 'node:fs/promises'
+import { chmod, open, rm, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
 import type { AgeFileKey, AgeHeaderInfo, AgeKeyInput, AgeStanzaInfo, FileIdentity } from '../../binding'
@@ -33,6 +33,7 @@ import {
   checkRotateChange,
   commitByCopy,
   given,
+  refuseSymlink,
   ROTATE_OPTIONS,
   type RotateOptions,
   type RotateResult,
@@ -78,15 +79,7 @@ interface AgeRead {
 }
 
 async function readAgeForRotation(path: string): Promise<AgeRead> {
-  let link
-  try {
-    link = await lstat(path)
-  } catch (e) {
-    throw fromFs(e, path)
-  }
-  if (link.isSymbolicLink()) {
-    throw new FileError('FSEC_NOT_A_FILE', `${path} is a symbolic link: rotate the file it points to`, { path })
-  }
+  await refuseSymlink(path)
   const handle = await open(path, 'r').catch((e: unknown) => {
     throw fromFs(e, path)
   })
