@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'FSEC_NOT_A_FILE'
   | 'FSEC_SOURCE_CHANGED'
   | 'FSEC_IO'
+  | 'FSEC_NO_SPACE'
+  | 'FSEC_READ_ONLY'
   | 'FSEC_ABORTED'
   | 'FSEC_INTERNAL'
   | 'FSEC_PADDING'
@@ -98,7 +100,10 @@ export class UnsafeLocationError extends FilesecError {
   }
 }
 
-/** File-system trouble: missing input, existing output, not a regular file, I/O failure. */
+/**
+ * File-system trouble: missing input, existing output, not a regular file, a full or read-only
+ * file system, another I/O failure.
+ */
 export class FileError extends FilesecError {
   /** For I/O errors: the errno number and the failing system call, when known. */
   readonly errno?: number
@@ -195,6 +200,8 @@ const classes: Record<ErrorCode, ErrorClass> = {
   FSEC_NOT_A_FILE: FileError,
   FSEC_SOURCE_CHANGED: SourceChangedError,
   FSEC_IO: FileError,
+  FSEC_NO_SPACE: FileError,
+  FSEC_READ_ONLY: FileError,
   FSEC_ABORTED: FilesecError,
   FSEC_INTERNAL: InternalError,
   FSEC_PADDING: FilesecError,
@@ -252,5 +259,9 @@ export function fromFs(error: unknown, path: string): unknown {
   if (e.code === 'ENOENT') return new FileNotFoundError('FSEC_FILE_NOT_FOUND', `${path} does not exist`, details)
   if (e.code === 'EEXIST') return new OutputExistsError('FSEC_OUTPUT_EXISTS', `${path} already exists`, details)
   if (e.code === 'EISDIR') return new FileError('FSEC_NOT_A_FILE', `${path} is a directory`, details)
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') {
+    return new FileError('FSEC_NO_SPACE', `${e.syscall ?? 'write'} failed for ${path}: no space left on device`, details)
+  }
+  if (e.code === 'EROFS') return new FileError('FSEC_READ_ONLY', `${e.syscall ?? 'write'} failed for ${path}: read-only file system`, details)
   return new FileError('FSEC_IO', `${e.syscall ?? 'I/O'} failed for ${path}: ${e.message}`, details)
 }

@@ -21,7 +21,7 @@ export const EXIT = {
   FAILURE: 1,
   /** Usage: unknown or malformed options, missing arguments, contradictory choices, no terminal for a prompt. */
   USAGE: 2,
-  /** A file cannot be read or written: not found, not a regular file, I/O error. */
+  /** A file cannot be read or written: not found, not a regular file, disk full, read-only, I/O error. */
   FILE: 3,
   /** The output file exists (use --overwrite). */
   OUTPUT_EXISTS: 4,
@@ -70,6 +70,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   FSEC_NOT_A_FILE: EXIT.FILE,
   FSEC_SOURCE_CHANGED: EXIT.FILE,
   FSEC_IO: EXIT.FILE,
+  FSEC_NO_SPACE: EXIT.FILE,
+  FSEC_READ_ONLY: EXIT.FILE,
   FSEC_ABORTED: EXIT.INTERRUPTED,
   FSEC_INTERNAL: EXIT.FAILURE,
   FSEC_PADDING: EXIT.PADDING,

@@ -13,6 +13,8 @@ void fail_errno(int err, const char* syscall, const std::string& path) {
   const char* c = code::kIo;
   if (err == ENOENT) c = code::kFileNotFound;
   if (err == EEXIST) c = code::kOutputExists;
+  if (err == ENOSPC || err == EDQUOT) c = code::kNoSpace;
+  if (err == EROFS) c = code::kReadOnly;
   std::string message = std::string(syscall) + " failed for " + path + ": " + std::strerror(err);
   throw Error(c, std::move(message), err, syscall);
 }

@@ -30,6 +30,10 @@ inline constexpr const char* kOutputExists = "FSEC_OUTPUT_EXISTS";
 inline constexpr const char* kNotAFile = "FSEC_NOT_A_FILE";
 inline constexpr const char* kSourceChanged = "FSEC_SOURCE_CHANGED";
 inline constexpr const char* kIo = "FSEC_IO";
+// The file system is full (ENOSPC, EDQUOT: blocks, inodes or quota) or mounted read-only
+// (EROFS): causes the user can act on, so they get their own codes rather than FSEC_IO.
+inline constexpr const char* kNoSpace = "FSEC_NO_SPACE";
+inline constexpr const char* kReadOnly = "FSEC_READ_ONLY";
 inline constexpr const char* kAborted = "FSEC_ABORTED";
 inline constexpr const char* kInternal = "FSEC_INTERNAL";
 inline constexpr const char* kPaddingInvalid = "FSEC_PADDING_INVALID";
@@ -60,7 +64,8 @@ class Error : public std::exception {
 
 [[noreturn]] void fail(const char* code, std::string message);
 
-// Throws FSEC_IO (or a more specific code for ENOENT / EEXIST) for a failed system call on path.
+// Throws FSEC_IO (or a more specific code for ENOENT / EEXIST / ENOSPC / EDQUOT / EROFS) for a
+// failed system call on path.
 [[noreturn]] void fail_errno(int err, const char* syscall, const std::string& path);
 
 // Throws FSEC_INTERNAL with the reason at the top of this thread's OpenSSL error queue, and
