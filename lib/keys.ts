@@ -1,7 +1,7 @@
 // Keys: loading every supported format, generating pairs, writing key files. Key material is
 // parsed and held by the native addon; a Key here is a handle with public facts only.
 import { existsSync } from 'node:fs'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { open, readFile, rm } from 'node:fs/promises'
 
 import { ArgumentError, WrongKeyError, fromFs, nativeCall } from './errors'
 import { native, type NativeKey } from './native'
@@ -249,12 +249,20 @@ export async function writePrivateKey(key: Key, path: string, options: WritePriv
 
 /** Writes the public key as text (PEM, `age1…`, or a minisign public key file), mode 0644, refusing to replace a file. */
 export async function writePublicKey(key: Key, path: string): Promise<void> {
+  let handle
   try {
-    await writeFile(path, key.publicText.endsWith('\n') ? key.publicText : `${key.publicText}\n`, {
-      flag: 'wx',
-      mode: 0o644,
-    })
+    handle = await open(path, 'wx', 0o644)
   } catch (e) {
+    throw fromFs(e, path)
+  }
+  try {
+    await handle.writeFile(key.publicText.endsWith('\n') ? key.publicText : `${key.publicText}\n`)
+    await handle.close()
+  } catch (e) {
+    // The file is ours (created just above): a failed write (a full disk) must not leave it
+    // empty or cut short under the key's name.
+    await handle.close().catch(() => undefined)
+    await rm(path, { force: true })
     throw fromFs(e, path)
   }
 }

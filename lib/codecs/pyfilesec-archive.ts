@@ -230,7 +230,18 @@ class ByteReader {
  * null; the other two members are returned. Every rule above is checked before this resolves.
  */
 export async function readArchive(path: string, ciphertextSink: Writable | null, signal?: AbortSignal): Promise<ArchiveContents> {
-  const reader = new ByteReader(gunzipped(path, signal)[Symbol.asyncIterator]())
+  const source = gunzipped(path, signal)
+  try {
+    return await readMembers(new ByteReader(source[Symbol.asyncIterator]()), ciphertextSink)
+  } finally {
+    // A failure part-way (a bad member, the sink's write error) leaves the generator suspended:
+    // returning it closes the archive now rather than at garbage collection, so a full disk
+    // can be unmounted or freed at once.
+    await source.return(undefined)
+  }
+}
+
+async function readMembers(reader: ByteReader, ciphertextSink: Writable | null): Promise<ArchiveContents> {
   const members: ArchiveMember[] = []
   const small: Partial<Record<MemberRole, Buffer>> = {}
   let longName: string | undefined

@@ -133,6 +133,9 @@ export async function copyCiphertext(source: string, copy: string, first: Archiv
   let second: ArchiveContents
   try {
     second = await readArchive(source, out, signal)
+  } catch (e) {
+    // The archive's own errors are FilesecErrors already; a raw fs error is the copy's write.
+    throw fromFs(e, copy)
   } finally {
     await new Promise<void>((res) => out.end(() => res()))
   }

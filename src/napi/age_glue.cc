@@ -52,7 +52,9 @@ class AgeFileKeyObject : public Napi::ObjectWrap<AgeFileKeyObject> {
     if (info.Length() != 1 || !info[0].IsExternal()) {
       throw_type_error(info.Env(), "AgeFileKey objects are made by age.open() and age.seal()");
     }
-    secret_ = *info[0].As<Napi::External<std::shared_ptr<const AgeFileKeySecret>>>().Data();
+    // Taken, not copied: the External lives until the garbage collector runs, and a copy left
+    // there would keep the secret (or the open file) alive after destroy() / close().
+    secret_ = std::move(*info[0].As<Napi::External<std::shared_ptr<const AgeFileKeySecret>>>().Data());
   }
 
  private:

@@ -25,7 +25,9 @@ Napi::Object FileKeyObject::New(Napi::Env env, std::shared_ptr<const FileKeySecr
 
 FileKeyObject::FileKeyObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FileKeyObject>(info) {
   if (info.Length() != 1 || !info[0].IsExternal()) throw_type_error(info.Env(), "FileKey objects are made by fsec.openFileKey()");
-  secret_ = *info[0].As<Napi::External<std::shared_ptr<const FileKeySecret>>>().Data();
+  // Taken, not copied: the External lives until the garbage collector runs, and a copy left
+  // there would keep the secret (or the open file) alive after destroy() / close().
+  secret_ = std::move(*info[0].As<Napi::External<std::shared_ptr<const FileKeySecret>>>().Data());
 }
 
 std::shared_ptr<const FileKeySecret> FileKeyObject::From(const Napi::Value& value, const char* name) {

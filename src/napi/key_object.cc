@@ -112,7 +112,9 @@ KeyObject::KeyObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KeyObjec
   if (info.Length() != 1 || !info[0].IsExternal()) {
     throw_type_error(info.Env(), "Key objects are made by parseKeys() or generateKey()");
   }
-  key_ = *info[0].As<Napi::External<std::shared_ptr<keys::Key>>>().Data();
+  // Taken, not copied: the External lives until the garbage collector runs, and a copy left
+  // there would keep the secret (or the open file) alive after destroy() / close().
+  key_ = std::move(*info[0].As<Napi::External<std::shared_ptr<keys::Key>>>().Data());
 }
 
 std::shared_ptr<keys::Key> KeyObject::From(const Napi::Value& value, const char* name) {

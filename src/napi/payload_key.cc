@@ -108,7 +108,9 @@ class ReaderObject : public Napi::ObjectWrap<ReaderObject> {
 
   explicit ReaderObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReaderObject>(info) {
     if (info.Length() != 1 || !info[0].IsExternal()) throw_type_error(info.Env(), "Readers are made by openReader()");
-    reader_ = *info[0].As<Napi::External<std::shared_ptr<PayloadReader>>>().Data();
+    // Taken, not copied: the External lives until the garbage collector runs, and a copy left
+    // there would keep the secret (or the open file) alive after destroy() / close().
+    reader_ = std::move(*info[0].As<Napi::External<std::shared_ptr<PayloadReader>>>().Data());
   }
 
  private:
@@ -214,7 +216,9 @@ PayloadKeyObject::PayloadKeyObject(const Napi::CallbackInfo& info) : Napi::Objec
   if (info.Length() != 1 || !info[0].IsExternal()) {
     throw_type_error(info.Env(), "PayloadKey objects are made by a codec's header functions");
   }
-  secret_ = *info[0].As<Napi::External<std::shared_ptr<const PayloadSecret>>>().Data();
+  // Taken, not copied: the External lives until the garbage collector runs, and a copy left
+  // there would keep the secret (or the open file) alive after destroy() / close().
+  secret_ = std::move(*info[0].As<Napi::External<std::shared_ptr<const PayloadSecret>>>().Data());
 }
 
 std::shared_ptr<const PayloadSecret> PayloadKeyObject::From(const Napi::Value& value, const char* name) {
