@@ -7,7 +7,7 @@ import { resolve } from 'node:path'
 
 import { armorFile, dearmorFile } from './armor'
 import { destroyFile, type DestroyOptions, type DestroyReport, patternsFor } from './destroy'
-import { ArgumentError, DestroyAbortedError, DestroyError, fromFs, HeaderTamperedError, nativeCall } from './errors'
+import { ArgumentError, DestroyAbortedError, DestroyError, fromFs, HeaderTamperedError, nativeCall, SourceChangedError } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { runJob } from './jobs'
 import { type KeyInput, loadKeys } from './keys'
@@ -246,6 +246,7 @@ export async function writeEncryptedFile(job: EncryptionJob, recipients: () => R
   if (keep) return result
   result.destroyReport = await destroyReplacedSource(
     source,
+    st,
     `${source} was encrypted to ${output} (written, synced and verified)`,
     'the plaintext',
     options,
@@ -316,16 +317,28 @@ function hardlinkWarning(source: string, others: number, keep: boolean): string 
 
 /**
  * Destroys the file a verified output replaces (the plaintext after encryption, the old archive
- * after a migration). A failure says what is left where: `done` says what was already achieved,
- * `what` names the file that could not be destroyed.
+ * after a migration). `read` is the file as stat'ed before it was read: if the name now holds
+ * another file (moved or replaced meanwhile), that file was never encrypted and is left alone
+ * (SourceChangedError). A failure says what is left where: `done` says what was already
+ * achieved, `what` names the file that could not be destroyed.
  */
 export async function destroyReplacedSource(
   source: string,
+  read: Pick<Stats, 'dev' | 'ino'>,
   done: string,
   what: string,
   options: Pick<EncryptOptions, 'destroyPasses' | 'signal'>,
   onProgress: ((p: Progress) => void) | undefined,
 ): Promise<DestroyReport> {
+  const now = await lstat(source).catch(() => undefined)
+  if (now === undefined || now.dev !== read.dev || now.ino !== read.ino) {
+    throw new SourceChangedError(
+      'FSEC_SOURCE_CHANGED',
+      `${done}, but ${what} was not destroyed: ${source} was ${now === undefined ? 'moved or removed' : 'replaced by another file'} ` +
+        'while it was being read, and filesec destroys only the file it read',
+      { path: source },
+    )
+  }
   const destroyOptions: DestroyOptions = {}
   if (onProgress !== undefined) destroyOptions.onProgress = onProgress
   if (options.destroyPasses !== undefined) destroyOptions.passes = options.destroyPasses

@@ -242,6 +242,7 @@ export async function migrateFile(archive: string, options: MigrateOptions): Pro
   if (!destroyOld) return migrated
   const report = await destroyReplacedSource(
     source,
+    st,
     `${source} was migrated to ${output} (written, synced and verified)`,
     'the old archive',
     options,

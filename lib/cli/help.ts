@@ -5,7 +5,8 @@ export const EXIT_STATUS_HELP = `Exit status:
   1    any other failure (internal error)
   2    usage error: unknown or malformed option, missing argument, contradictory
        options, passphrase mismatch, no terminal to prompt on
-  3    file error: input not found, not a regular file, I/O failure
+  3    file error: input not found, not a regular file, disk full, read-only
+       file system, I/O failure
   4    the output file exists (use --overwrite)
   5    key error: key file damaged, unsupported, too short, public where a
        private key is needed, wrong key passphrase
