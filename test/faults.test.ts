@@ -51,7 +51,7 @@ import {
 import { expectStatus, jsonError } from './cli/helpers'
 import { ensureBuilt, runCli } from './cli/run'
 import { leftoverTempFiles, randomFile, scratchDir, vectorsDir } from './helpers'
-import { countFault, describeWithMount, FILLER, SmallFs, faultCounts } from './small-fs'
+import { countFault, describeWithExt4, describeWithMount, faultCounts, FILLER, SmallFs } from './small-fs'
 
 const FULL = process.env.FILESEC_FAULT_SWEEP === 'full'
 const PAGE = 4096
@@ -91,6 +91,8 @@ interface Scenario {
   check?(fs: SmallFs, result: unknown): Promise<void> | void
   /** Operations that need no new space (destroy, unpad) must succeed on a full file system. */
   needsNoSpace?: boolean
+  /** Also swept on a loop-mounted ext4 (the native engine's preallocate and sync paths). */
+  onDisk?: boolean
   /** Rewrites in place (pad): needs blocks but no new inode. */
   createsNoFile?: boolean
   /** Read-only file system: the code expected (FSEC_READ_ONLY unless the operation wraps it). */
@@ -169,12 +171,14 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
   const scenarios: Scenario[] = [
     {
       name: 'encrypt .fsec (keep)',
+      onDisk: true,
       setup: () => writeFileSync(fs.path('data'), data.big),
       run: () => encryptFile(fs.path('data'), { to: alice.publicKey, keep: true }),
       check: () => decryptsToBig(fs.path('data.fsec')),
     },
     {
       name: 'encrypt .fsec, verify and destroy the plaintext',
+      onDisk: true,
       setup: () => writeFileSync(fs.path('data'), data.big),
       run: () => encryptFile(fs.path('data'), { to: alice.publicKey, destroyPasses: 1 }),
       check: async () => {
@@ -190,6 +194,7 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
     },
     {
       name: 'encrypt age armored, verify and destroy the plaintext',
+      onDisk: true,
       setup: () => writeFileSync(fs.path('data'), data.big),
       run: () => encryptFile(fs.path('data'), { to: alice.publicKey, codec: 'age', armor: true, destroyPasses: 1 }),
       check: async () => {
@@ -199,6 +204,7 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
     },
     {
       name: 'decrypt .fsec',
+      onDisk: true,
       setup: () => encryptedOnFs('data.fsec'),
       run: () => decryptFile(fs.path('data.fsec'), { identity: alice.privateKey, output: fs.path('data') }),
       check: () => assert.ok(readFileSync(fs.path('data')).equals(data.big)),
@@ -217,12 +223,14 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
     },
     {
       name: 'rotate .fsec in place (journal)',
+      onDisk: true,
       setup: () => encryptedOnFs('data.fsec'),
       run: () => rotateFile(fs.path('data.fsec'), { identity: alice.privateKey, to: bob.publicKey }),
       check: (_fs, r) => assert.equal((r as { commit: string }).commit, 'in-place'),
     },
     {
       name: 'rotate .fsec by copy (header outgrows its room)',
+      onDisk: true,
       setup: () => encryptedOnFs('data.fsec'),
       run: () => rotateFile(fs.path('data.fsec'), { identity: alice.privateKey, add: extraRecipients }),
       check: async (_fs, r) => {
@@ -232,6 +240,7 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
     },
     {
       name: 'rotate .fsec with rekey',
+      onDisk: true,
       setup: () => encryptedOnFs('data.fsec'),
       run: () => rotateFile(fs.path('data.fsec'), { identity: alice.privateKey, to: alice.publicKey, rekey: true }),
       check: (_fs, r) => assert.equal((r as { commit: string }).commit, 'rewrite'),
@@ -283,6 +292,7 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
     },
     {
       name: 'keygen (writes the key files)',
+      onDisk: true,
       setup: () => undefined,
       run: () =>
         generateKeyPair('rsa', { bits: 2048, privateKeyPath: fs.path('k.pem'), publicKeyPath: fs.path('k.pub'), unprotected: true }),
@@ -290,6 +300,7 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
     },
     {
       name: 'pad (in place)',
+      onDisk: true,
       setup: () => writeFileSync(fs.path('data'), data.small),
       run: () => padFile(fs.path('data'), 256 * 1024),
       check: () => assert.equal(statSync(fs.path('data')).size, 256 * 1024),
@@ -307,6 +318,7 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
     },
     {
       name: 'destroy',
+      onDisk: true,
       setup: () => writeFileSync(fs.path('data'), data.big),
       run: () => destroyFile(fs.path('data'), { passes: 1 }),
       check: () => assert.deepEqual(readdirSync(fs.dir).filter((n) => n !== FILLER), []),
@@ -334,48 +346,75 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
     return { left }
   }
 
-  describe('ENOSPC at every stage', () => {
+  /**
+   * ENOSPC at every stage of `s` on the current file system: from 0 bytes free upwards until it
+   * succeeds (or, for operations that need no space, one run on a full file system).
+   */
+  async function sweep(s: Scenario, label: string): Promise<void> {
+    if (s.needsNoSpace) {
+      const r = await attempt(s, 0)
+      assert.equal(r.error, undefined, `${s.name} needs no new space: ${String(r.error)}`)
+      assert.ok(r.left < PAGE)
+      countFault(`${label}-full-disk-ok`)
+      return
+    }
+    // The scale of the sweep: the larger of what the operation adds and what it read (a
+    // rewrite adds nothing in the end but holds a full copy at its peak). The sweep goes on
+    // past it until the operation succeeds.
+    fs.clear()
+    const empty = fs.free()
+    await s.setup(fs)
+    const start = fs.free()
+    await s.run(fs)
+    const need = Math.max(PAGE, start - fs.free(), empty - start)
+    const step = FULL ? PAGE : Math.max(PAGE, Math.ceil(need / POINTS / PAGE) * PAGE)
+    let failures = 0
+    let free = 0
+    const t0 = Date.now()
+    for (;;) {
+      const r = await attempt(s, free)
+      if (r.error === undefined) break
+      assertFault(r.error, 'FSEC_NO_SPACE', /no space left on device/i, fs.dir, `${s.name} with ${r.left} bytes free`)
+      failures++
+      countFault(`${label}-enospc`)
+      free += step
+      assert.ok(free < fs.sizeBytes, `${s.name} never succeeded, even with ${free} bytes free`)
+    }
+    assert.ok(failures >= 1, 'at least the empty file system fails')
+    sweepSummary.push(`${label} ${s.name}: ${failures} ENOSPC points (step ${step} B, success at ${free} B free), ${Date.now() - t0} ms`)
+  }
+
+  describe('ENOSPC at every stage (tmpfs)', () => {
     for (const s of scenarios) {
-      it(`${s.name}: ${s.needsNoSpace ? 'works on a full file system' : 'FSEC_NO_SPACE, originals intact, nothing left behind'}`, async () => {
-        if (s.needsNoSpace) {
-          const r = await attempt(s, 0)
-          assert.equal(r.error, undefined, `${s.name} needs no new space: ${String(r.error)}`)
-          assert.ok(r.left < PAGE)
-          countFault('full-disk-ok')
-          return
-        }
-        // The space the operation keeps once done: the scale of the sweep (its peak may be
-        // higher: temporary copies; the sweep goes on until it succeeds).
-        fs.clear()
-        await s.setup(fs)
-        const start = fs.free()
-        await s.run(fs)
-        // The larger of what it adds and what it read: a rewrite (rotate, encrypt then destroy)
-        // adds nothing in the end but holds a full copy at its peak.
-        const need = Math.max(PAGE, start - fs.free(), fs.sizeBytes - start)
-        const step = FULL ? PAGE : Math.max(PAGE, Math.ceil(need / POINTS / PAGE) * PAGE)
-        let failures = 0
-        let free = 0
-        const t0 = Date.now()
-        for (;;) {
-          const r = await attempt(s, free)
-          if (r.error === undefined) break
-          assertFault(r.error, 'FSEC_NO_SPACE', /no space left on device/i, fs.dir, `${s.name} with ${r.left} bytes free`)
-          failures++
-          countFault('enospc')
-          free += step
-          assert.ok(free < fs.sizeBytes, `${s.name} never succeeded, even with ${free} bytes free`)
-        }
-        assert.ok(failures >= 1, 'at least the empty file system fails')
-        sweepSummary.push(`${s.name}: ${failures} ENOSPC points (step ${step} B, success at ${free} B free), ${Date.now() - t0} ms`)
-      })
+      it(`${s.name}: ${s.needsNoSpace ? 'works on a full file system' : 'FSEC_NO_SPACE, originals intact, nothing left behind'}`, () =>
+        sweep(s, 'tmpfs'))
+    }
+  })
+
+  // On a disk file system the engine preallocates its output (fallocate: the ENOSPC comes before
+  // the first byte) and fdatasync reaches a device; tmpfs skips both.
+  describeWithExt4('ENOSPC at every stage (ext4 on a loop device)', () => {
+    let ext4: SmallFs
+    let saved: SmallFs
+    before(() => {
+      ext4 = new SmallFs(4 * 1024 * 1024, { kind: 'ext4' })
+      saved = fs
+      fs = ext4
+    })
+    after(() => {
+      fs = saved
+      ext4?.unmount()
+    })
+    for (const s of scenarios.filter((x) => x.onDisk)) {
+      it(`${s.name}: ${s.needsNoSpace ? 'works on a full file system' : 'FSEC_NO_SPACE, originals intact, nothing left behind'}`, () =>
+        sweep(s, 'ext4'))
     }
   })
 
   describe('no inodes left', () => {
     let inodeFs: SmallFs
     before(() => {
-      inodeFs = new SmallFs(4 * 1024 * 1024, 64)
+      inodeFs = new SmallFs(4 * 1024 * 1024, { inodes: 64 })
     })
     after(() => inodeFs?.unmount())
 

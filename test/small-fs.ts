@@ -1,8 +1,8 @@
-// Small tmpfs mounts for the fault tests: a file system that fills up at a chosen byte, runs out
-// of inodes, or turns read-only. Mounting needs root (CI runs as root); suites that need it skip
-// visibly when it is not permitted.
+// Small mounts for the fault tests: a file system (tmpfs, or ext4 on a loop device) that fills up
+// at a chosen byte, runs out of inodes, or turns read-only. Mounting needs root (CI runs as
+// root); suites that need it skip visibly when it is not permitted.
 import { spawnSync } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, statfsSync, writeSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, statfsSync, truncateSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -37,21 +37,74 @@ export function describeWithMount(title: string, fn: (this: Mocha.Suite) => void
   describe(title, fn)
 }
 
+let loopMountable: boolean | undefined
+
+/**
+ * Whether an ext4 image can be made and loop-mounted (root, e2fsprogs' mkfs.ext4, a loop
+ * device: containers often have none).
+ */
+export function canMountExt4(): boolean {
+  if (loopMountable === undefined) {
+    loopMountable = false
+    if (canMountTmpfs()) {
+      try {
+        new SmallFs(1024 * 1024, { kind: 'ext4' }).unmount()
+        loopMountable = true
+      } catch {
+        loopMountable = false
+      }
+    }
+  }
+  return loopMountable
+}
+
+/** describe() for suites on a loop-mounted ext4; one visible skipped test when that is not possible. */
+export function describeWithExt4(title: string, fn: (this: Mocha.Suite) => void): void {
+  if (!canMountExt4()) {
+    describe(title, () => {
+      it('SKIPPED: cannot loop-mount an ext4 image (needs root, mkfs.ext4 from e2fsprogs and a loop device)', function () {
+        this.skip()
+      })
+    })
+    return
+  }
+  describe(title, fn)
+}
+
 export const FILLER = 'filler'
 
-/** A mounted tmpfs of a fixed size. */
+export interface SmallFsOptions {
+  /** tmpfs (default), or ext4 on a loop device: fallocate and fdatasync really reach a disk. */
+  kind?: 'tmpfs' | 'ext4'
+  /** tmpfs only: the number of inodes (files and folders) it can hold. */
+  inodes?: number
+}
+
+/** A mounted small file system of a fixed size. */
 export class SmallFs {
   readonly dir: string
+  private readonly image?: string
   private mounted = false
 
-  constructor(readonly sizeBytes: number, readonly inodes?: number) {
+  constructor(readonly sizeBytes: number, options: SmallFsOptions = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'filesec-smallfs-'))
-    const options = [`size=${sizeBytes}`, 'mode=0700']
-    if (inodes !== undefined) options.push(`nr_inodes=${inodes}`)
-    const r = run('mount', ['-t', 'tmpfs', '-o', options.join(','), 'tmpfs', this.dir])
+    let r
+    if (options.kind === 'ext4') {
+      this.image = `${this.dir}.img`
+      closeSync(openSync(this.image, 'w'))
+      truncateSync(this.image, sizeBytes)
+      // No journal and no reserved blocks: the free space statfs reports is all a writer gets.
+      r = run('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', '-m', '0', this.image])
+      if (r.ok) r = run('mount', ['-o', 'loop', this.image, this.dir])
+    } else {
+      const o = [`size=${sizeBytes}`, 'mode=0700']
+      if (options.inodes !== undefined) o.push(`nr_inodes=${options.inodes}`)
+      r = run('mount', ['-t', 'tmpfs', '-o', o.join(','), 'tmpfs', this.dir])
+    }
     if (!r.ok) {
       rmdirSync(this.dir)
-      throw new Error(`mount -t tmpfs failed: ${r.output}`)
+      if (this.image) rmSync(this.image, { force: true })
+      throw new Error(`mounting a ${options.kind ?? 'tmpfs'} failed: ${r.output}`)
     }
     this.mounted = true
   }
@@ -82,7 +135,13 @@ export class SmallFs {
       const piece = Buffer.alloc(64 * 1024, 0xa5)
       for (let done = 0; done < toFill; ) {
         const n = Math.min(piece.length, toFill - done)
-        done += writeSync(fd, piece, 0, n)
+        try {
+          done += writeSync(fd, piece, 0, n)
+        } catch (e) {
+          // ext4 spends blocks of its own on the filler's extent tree: full before the count.
+          if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break
+          throw e
+        }
       }
     } finally {
       closeSync(fd)
@@ -110,10 +169,12 @@ export class SmallFs {
       run('umount', ['-l', this.dir])
       this.mounted = false
       rmdirSync(this.dir)
+      if (this.image) rmSync(this.image, { force: true })
       throw new Error(`umount ${this.dir} failed (a file is still open there): ${r.output}`)
     }
     this.mounted = false
     rmdirSync(this.dir)
+    if (this.image) rmSync(this.image, { force: true })
   }
 }
 
