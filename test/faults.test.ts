@@ -48,6 +48,7 @@ import {
   unpadFile,
   writePrivateKey,
 } from '../lib'
+import { ROTATION_JOURNAL_SUFFIX } from '../lib/paths'
 import { expectStatus, jsonError } from './cli/helpers'
 import { ensureBuilt, runCli } from './cli/run'
 import { leftoverTempFiles, randomFile, scratchDir, vectorsDir } from './helpers'
@@ -79,6 +80,14 @@ function assertFault(e: unknown, code: string, cause: RegExp, where: string, con
   assert.equal(e.code, code, `${context}: code of "${e.message}"`)
   assert.match(e.message, cause, `${context}: the message names the cause`)
   assert.ok(e.message.includes(where), `${context}: the message names a path under ${where}: ${e.message}`)
+}
+
+/** Where a fault struck, for the summary: the failing call and the kind of file it wrote. */
+function stageOf(e: FileError): string {
+  const call = e.syscall ?? /^(\w+) failed for/.exec(e.message)?.[1] ?? '?'
+  const path = / failed for (\S+?):/.exec(e.message)?.[1] ?? ''
+  const kind = path.endsWith('.fsec-tmp') ? 'temp' : path.endsWith(ROTATION_JOURNAL_SUFFIX) ? 'journal' : 'file'
+  return `${call}(${kind})`
 }
 
 /** One operation under test, run with everything it writes on the small file system. */
@@ -368,17 +377,22 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
     let failures = 0
     let free = 0
     const t0 = Date.now()
+    const stages = new Set<string>()
     for (;;) {
       const r = await attempt(s, free)
       if (r.error === undefined) break
       assertFault(r.error, 'FSEC_NO_SPACE', /no space left on device/i, fs.dir, `${s.name} with ${r.left} bytes free`)
+      stages.add(stageOf(r.error as FileError))
       failures++
       countFault(`${label}-enospc`)
       free += step
       assert.ok(free < fs.sizeBytes, `${s.name} never succeeded, even with ${free} bytes free`)
     }
     assert.ok(failures >= 1, 'at least the empty file system fails')
-    sweepSummary.push(`${label} ${s.name}: ${failures} ENOSPC points (step ${step} B, success at ${free} B free), ${Date.now() - t0} ms`)
+    sweepSummary.push(
+      `${label} ${s.name}: ${failures} ENOSPC points (step ${step} B, success at ${free} B free), ${Date.now() - t0} ms; ` +
+        `failed at: ${[...stages].sort().join(', ')}`,
+    )
   }
 
   describe('ENOSPC at every stage (tmpfs)', () => {
