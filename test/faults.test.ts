@@ -18,6 +18,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
   statSync,
@@ -71,6 +72,20 @@ function snapshot(dir: string, sub = ''): Record<string, string> {
     else out[rel] = sha256(readFileSync(join(dir, rel)))
   }
   return out
+}
+
+/** Files under `dir` this process still has open (Linux /proc): a failure or a success must leave none. */
+function openFilesUnder(dir: string): string[] {
+  const open: string[] = []
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`)
+      if (target.startsWith(`${dir}/`)) open.push(target)
+    } catch {
+      // Closed between the listing and the read (the listing's own descriptor, for one).
+    }
+  }
+  return open
 }
 
 /** Checks a fault's error: typed, the expected stable code, a message naming the cause and the path. */
@@ -346,8 +361,10 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
       const context = `${s.name} with ${left} bytes free`
       assert.deepEqual(snapshot(fs.dir), before, `${context}: the originals are byte-identical and nothing was left behind`)
       assert.deepEqual(leftoverTempFiles(fs.dir), [])
+      assert.deepEqual(openFilesUnder(fs.dir), [], `${context}: no file left open (a deleted file would keep its space)`)
       return { error, left }
     }
+    assert.deepEqual(openFilesUnder(fs.dir), [], `${s.name}: no file left open (a deleted file would keep its space)`)
     await s.check?.(fs, result)
     return { left }
   }
@@ -466,6 +483,7 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
           }
           assertFault(error, 'FSEC_NO_SPACE', /no space left on device/i, fs.dir, `${s.name} without inodes`)
           assert.deepEqual(snapshot(fs.dir), before)
+          assert.deepEqual(openFilesUnder(fs.dir), [])
           countFault('no-inodes')
         } finally {
           fs.clear()
@@ -492,6 +510,7 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
         }
         assertFault(error, 'FSEC_READ_ONLY', /read-only file system/i, fs.dir, `${s.name} read-only`)
         assert.deepEqual(snapshot(fs.dir), before)
+        assert.deepEqual(openFilesUnder(fs.dir), [])
         countFault('read-only')
       })
     }
