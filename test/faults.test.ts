@@ -553,6 +553,15 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
       assert.deepEqual(snapshot(fs.dir), before, 'the plaintext survives, nothing left behind')
       countFault('cli-enospc')
     })
+    it('keygen --json on a full disk: exit 3, FSEC_NO_SPACE, no key file at all', async () => {
+      fs.clear()
+      fs.leaveFree(0)
+      const r = await runCli(['keygen', '-t', 'rsa', '-b', '2048', '-o', fs.path('k.pem'), '--no-passphrase', '--json'], { cwd: scratch() })
+      expectStatus(r, 3)
+      assert.equal(jsonError(r).code, 'FSEC_NO_SPACE')
+      assert.deepEqual(snapshot(fs.dir), {}, 'neither half of the pair, no temporary file')
+      countFault('cli-enospc')
+    })
     it('decrypt --json on a read-only file system: exit 3 and FSEC_READ_ONLY', async () => {
       fs.clear()
       await encryptedOnFs('data.fsec')
