@@ -735,6 +735,37 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
       })
     }
 
+    it('sign: a file truncated while it is hashed is FSEC_SOURCE_CHANGED, no signature written', async function () {
+      const src = outside('signed')
+      sparse(src)
+      let struck = false
+      const e = await signFile(src, {
+        key: signer,
+        onProgress: (p) => {
+          if (!struck && p.done > 0 && p.done < BIG) {
+            struck = true
+            truncateSync(src, BIG / 4)
+          }
+        },
+      }).then(
+        () => undefined,
+        (x: unknown) => x,
+      )
+      try {
+        if (!struck) {
+          if (e !== undefined) throw e
+          return this.skip()
+        }
+        assert.ok(e instanceof SourceChangedError, `got ${String(e)}`)
+        assert.ok(!existsSync(`${src}.minisig`), 'no signature of a file that changed under it')
+        assert.deepEqual(leftoverTempFiles(scratch()), [])
+        countFault('source-truncated')
+      } finally {
+        rmSync(src, { force: true })
+        rmSync(`${src}.minisig`, { force: true })
+      }
+    })
+
     it('decrypt: a missing source is FSEC_FILE_NOT_FOUND naming it', async () => {
       const e = await decryptFile(outside('gone.fsec'), { identity: alice.privateKey, output: outside('gone') }).then(
         () => undefined,
