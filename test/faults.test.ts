@@ -1,17 +1,19 @@
-// Full disks and I/O faults: every operation that writes runs on a small tmpfs filled so that
-// ENOSPC lands at every stage (temporary file creation, header, mid-payload, final chunk, the
-// armored and verify copies, the rotation journal, the key files…), on a file system out of
-// inodes, and on a read-only one; sources vanish or shrink while they are read. After each fault:
-// a typed FilesecError with a stable code naming the cause, the originals byte-identical, nothing
-// at the output name, no temporary file left.
+// Full disks and I/O faults: every operation that writes runs on a small tmpfs (and the native
+// engine's also on a loop-mounted ext4) filled so that ENOSPC lands at every stage (temporary file
+// creation, header, mid-payload, final chunk, the armored and verify copies, the rotation journal,
+// the key files…), on a file system out of inodes, and on a read-only one; sources vanish or
+// shrink while they are read. After each fault: a typed FilesecError with a stable code naming
+// the cause, the originals byte-identical, nothing at the output name, no temporary file left,
+// no file left open.
 //
 // FILESEC_FAULT_SWEEP=full moves the free space one page at a time (every stage of every
-// operation) instead of about a dozen points per operation.
+// operation) instead of about a dozen points per operation. Figures: docs/reliability/faults.md.
 import { strict as assert } from 'node:assert'
 import { createHash } from 'node:crypto'
 import {
   closeSync,
   copyFileSync,
+  createWriteStream,
   existsSync,
   ftruncateSync,
   mkdirSync,
@@ -29,7 +31,6 @@ import {
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createWriteStream } from 'node:fs'
 
 import {
   createEncryptStream,
