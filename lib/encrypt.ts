@@ -330,7 +330,10 @@ export async function destroyReplacedSource(
   options: Pick<EncryptOptions, 'destroyPasses' | 'signal'>,
   onProgress: ((p: Progress) => void) | undefined,
 ): Promise<DestroyReport> {
-  const now = await lstat(source).catch(() => undefined)
+  const now = await lstat(source).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw fromFs(e, source)
+  })
   if (now === undefined || now.dev !== read.dev || now.ino !== read.ino) {
     throw new SourceChangedError(
       'FSEC_SOURCE_CHANGED',
