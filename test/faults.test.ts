@@ -54,7 +54,7 @@ import { ROTATION_JOURNAL_SUFFIX } from '../lib/paths'
 import { expectStatus, jsonError } from './cli/helpers'
 import { ensureBuilt, runCli } from './cli/run'
 import { leftoverTempFiles, randomFile, scratchDir, vectorsDir } from './helpers'
-import { countFault, describeWithExt4, describeWithMount, faultCounts, FILLER, SmallFs } from './small-fs'
+import { countFault, describeWithExt4, describeWithMount, FILLER, SmallFs, takeFaultSummary } from './small-fs'
 
 const FULL = process.env.FILESEC_FAULT_SWEEP === 'full'
 const PAGE = 4096
@@ -122,7 +122,7 @@ interface Scenario {
   createsNoFile?: boolean
 }
 
-describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrinking sources', function () {
+describeWithMount('faults: full disk, no inodes, read-only file system', function () {
   this.timeout(FULL ? 1_800_000 : 240_000)
   const scratch = scratchDir('filesec-faults-')
   const outside = (name: string): string => join(scratch(), name)
@@ -148,9 +148,8 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
   })
   after(() => {
     fs?.unmount()
-    const counts = [...faultCounts.entries()].map(([k, n]) => `${k}=${n}`).join(' ')
     // The figures docs/reliability/faults.md quotes.
-    console.log(`      faults summary (${FULL ? 'full' : 'default'} sweep): ${counts}`)
+    console.log(`      faults summary (${FULL ? 'full' : 'default'} sweep): ${takeFaultSummary()}`)
     for (const line of sweepSummary) console.log(`        ${line}`)
   })
 
@@ -581,169 +580,41 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
       countFault('cli-read-only')
     })
   })
+})
 
-  describe('sources that vanish or shrink while they are read', () => {
-    const BIG = 512 * 1024 * 1024
-    /** A sparse file of BIG bytes: reading it costs no disk, encrypting it takes long enough to strike mid-way. */
-    const sparse = (path: string): void => {
-      const fd = openSync(path, 'w')
-      ftruncateSync(fd, BIG)
-      closeSync(fd)
-    }
+// These need no mount: they run (and count) without root too.
+describe('faults: sources that vanish or shrink while they are read', function () {
+  this.timeout(240_000)
+  const scratch = scratchDir('filesec-sources-')
+  const outside = (name: string): string => join(scratch(), name)
+  let alice: { publicKey: Key; privateKey: Key }
+  let signer: Key
+  before(async () => {
+    alice = await generateKeyPair('x25519')
+    signer = (await generateKeyPair('ed25519')).privateKey
+  })
+  after(() => console.log(`      faults summary (sources): ${takeFaultSummary()}`))
 
-    for (const codec of ['fsec', 'age'] as const) {
-      it(`encrypt (${codec}): a source truncated mid-way is FSEC_SOURCE_CHANGED, nothing committed, the source kept`, async function () {
-        const src = outside(`shrinking-${codec}`)
-        sparse(src)
-        let struck = false
-        const e = await encryptFile(src, {
-          to: alice.publicKey,
-          codec,
-          destroyPasses: 1,
-          onProgress: (p) => {
-            // Truncated during the encrypt phase, wherever the first report lands in it.
-            if (!struck && p.phase === 'encrypt' && p.done > 0 && p.done < BIG) {
-              struck = true
-              truncateSync(src, BIG / 4)
-            }
-          },
-        }).then(
-          () => undefined,
-          (x: unknown) => x,
-        )
-        if (!struck) {
-          if (e !== undefined) throw e
-          rmSync(`${src}.${codec}`, { force: true })
-          // The whole encryption ran between two progress reports: nothing to strike.
-          return this.skip()
-        }
-        assert.ok(e instanceof SourceChangedError, `expected FSEC_SOURCE_CHANGED, got ${String(e)}`)
-        assert.equal((e as FilesecError).code, 'FSEC_SOURCE_CHANGED')
-        assert.ok((e as Error).message.includes(src))
-        assert.ok(!existsSync(`${src}.${codec}`), 'no output committed')
-        assert.deepEqual(leftoverTempFiles(scratch()), [])
-        assert.equal(statSync(src).size, BIG / 4, 'the source is left as the truncation made it')
-        rmSync(src)
-        countFault('source-truncated')
-      })
-    }
+  const BIG = 512 * 1024 * 1024
+  /** A sparse file of BIG bytes: reading it costs no disk, encrypting it takes long enough to strike mid-way. */
+  const sparse = (path: string): void => {
+    const fd = openSync(path, 'w')
+    ftruncateSync(fd, BIG)
+    closeSync(fd)
+  }
 
-    /** Encrypts a sparse BIG-byte file in its own folder and calls `strike` once, early in the encrypt phase. */
-    async function encryptStruck(name: string, keep: boolean, strike: (src: string) => void): Promise<{ src: string; error: unknown; struck: boolean }> {
-      const folder = outside(name)
-      mkdirSync(folder)
-      const src = join(folder, 'data')
+  for (const codec of ['fsec', 'age'] as const) {
+    it(`encrypt (${codec}): a source truncated mid-way is FSEC_SOURCE_CHANGED, nothing committed, the source kept`, async function () {
+      const src = outside(`shrinking-${codec}`)
       sparse(src)
       let struck = false
-      const error = await encryptFile(src, {
+      const e = await encryptFile(src, {
         to: alice.publicKey,
-        ...(keep ? { keep } : { destroyPasses: 1 }),
+        codec,
+        destroyPasses: 1,
         onProgress: (p) => {
+          // Truncated during the encrypt phase, wherever the first report lands in it.
           if (!struck && p.phase === 'encrypt' && p.done > 0 && p.done < BIG) {
-            struck = true
-            strike(src)
-          }
-        },
-      }).then(
-        () => undefined,
-        (x: unknown) => x,
-      )
-      // Not struck: the run must have succeeded (the caller skips); a failure is the test's to see.
-      if (!struck && error !== undefined) throw error
-      return { src, error, struck }
-    }
-
-    it('encrypt, then destroy: a source moved away mid-way is not destroyed; the output stays (complete)', async function () {
-      const { src, error, struck } = await encryptStruck('moved', false, (s) => renameSync(s, `${s}.moved`))
-      try {
-        if (!struck) return this.skip()
-        assert.ok(error instanceof SourceChangedError, `got ${String(error)}`)
-        assert.match((error as Error).message, /written, synced and verified.*was not destroyed/)
-        assert.equal(statSync(`${src}.moved`).size, BIG, 'the moved plaintext is intact')
-        // The engine read the open file to its end: the output holds all of it.
-        const out = outside('moved/check')
-        await decryptFile(`${src}.fsec`, { identity: alice.privateKey, output: out })
-        assert.equal(statSync(out).size, BIG)
-        countFault('source-vanished')
-      } finally {
-        rmSync(outside('moved'), { recursive: true, force: true })
-      }
-    })
-
-    it('encrypt, then destroy: a file put in the source\'s place mid-way is never destroyed (it was not encrypted)', async function () {
-      const other = Buffer.from('another file, never encrypted: destroying it would lose it')
-      const { src, error, struck } = await encryptStruck('replaced', false, (s) => {
-        renameSync(s, `${s}.moved`)
-        writeFileSync(s, other)
-      })
-      try {
-        if (!struck) return this.skip()
-        assert.ok(error instanceof SourceChangedError, `got ${String(error)}`)
-        assert.match((error as Error).message, /replaced by another file/)
-        assert.ok(readFileSync(src).equals(other), 'the file now at the name is untouched')
-        countFault('source-replaced')
-      } finally {
-        rmSync(outside('replaced'), { recursive: true, force: true })
-      }
-    })
-
-    it('encrypt: the folder removed mid-way is FSEC_FILE_NOT_FOUND, nothing recreated', async function () {
-      const { src, error, struck } = await encryptStruck('removed', true, (s) => rmSync(join(s, '..'), { recursive: true }))
-      try {
-        if (!struck) return this.skip()
-        assert.ok(error instanceof FilesecError, `got ${String(error)}`)
-        assert.equal((error as FilesecError).code, 'FSEC_FILE_NOT_FOUND')
-        assert.ok(!existsSync(join(src, '..')), 'the folder was not recreated')
-        countFault('folder-removed')
-      } finally {
-        rmSync(outside('removed'), { recursive: true, force: true })
-      }
-    })
-
-    for (const codec of ['fsec', 'age'] as const) {
-      it(`decrypt (${codec}): an encrypted file truncated mid-way is FSEC_TRUNCATED or FSEC_SOURCE_CHANGED, no output`, async function () {
-        const plain = outside('p')
-        const encrypted = outside(`t.${codec}`)
-        sparse(plain)
-        await encryptFile(plain, { to: alice.publicKey, codec, keep: true, durable: false, output: encrypted })
-        rmSync(plain)
-        let struck = false
-        const out = outside('t.out')
-        const e = await decryptFile(encrypted, {
-          identity: alice.privateKey,
-          output: out,
-          durable: false,
-          onProgress: (p) => {
-            if (!struck && p.done > 0 && p.done < BIG) {
-              struck = true
-              truncateSync(encrypted, BIG / 4)
-            }
-          },
-        }).then(
-          () => undefined,
-          (x: unknown) => x,
-        )
-        rmSync(encrypted)
-        if (!struck) {
-          if (e !== undefined) throw e
-          rmSync(out, { force: true })
-          return this.skip()
-        }
-        assert.ok(e instanceof TruncatedError || e instanceof SourceChangedError, `got ${String(e)}`)
-        assert.ok(!existsSync(out), 'no plaintext output')
-        assert.deepEqual(leftoverTempFiles(scratch()), [])
-        countFault('encrypted-truncated')
-      })
-    }
-
-    it('sign: a file truncated while it is hashed is FSEC_SOURCE_CHANGED, no signature written', async function () {
-      const src = outside('signed')
-      sparse(src)
-      let struck = false
-      const e = await signFile(src, {
-        key: signer,
-        onProgress: (p) => {
-          if (!struck && p.done > 0 && p.done < BIG) {
             struck = true
             truncateSync(src, BIG / 4)
           }
@@ -752,29 +623,169 @@ describeWithMount('faults: full disk, no inodes, read-only, vanishing and shrink
         () => undefined,
         (x: unknown) => x,
       )
-      try {
-        if (!struck) {
-          if (e !== undefined) throw e
-          return this.skip()
-        }
-        assert.ok(e instanceof SourceChangedError, `got ${String(e)}`)
-        assert.ok(!existsSync(`${src}.minisig`), 'no signature of a file that changed under it')
-        assert.deepEqual(leftoverTempFiles(scratch()), [])
-        countFault('source-truncated')
-      } finally {
-        rmSync(src, { force: true })
-        rmSync(`${src}.minisig`, { force: true })
+      if (!struck) {
+        if (e !== undefined) throw e
+        rmSync(`${src}.${codec}`, { force: true })
+        // The whole encryption ran between two progress reports: nothing to strike.
+        return this.skip()
       }
+      assert.ok(e instanceof SourceChangedError, `expected FSEC_SOURCE_CHANGED, got ${String(e)}`)
+      assert.equal((e as FilesecError).code, 'FSEC_SOURCE_CHANGED')
+      assert.ok((e as Error).message.includes(src))
+      assert.ok(!existsSync(`${src}.${codec}`), 'no output committed')
+      assert.deepEqual(leftoverTempFiles(scratch()), [])
+      assert.equal(statSync(src).size, BIG / 4, 'the source is left as the truncation made it')
+      rmSync(src)
+      countFault('source-truncated')
     })
+  }
 
-    it('decrypt: a missing source is FSEC_FILE_NOT_FOUND naming it', async () => {
-      const e = await decryptFile(outside('gone.fsec'), { identity: alice.privateKey, output: outside('gone') }).then(
+  /** Encrypts a sparse BIG-byte file in its own folder and calls `strike` once, early in the encrypt phase. */
+  async function encryptStruck(name: string, keep: boolean, strike: (src: string) => void): Promise<{ src: string; error: unknown; struck: boolean }> {
+    const folder = outside(name)
+    mkdirSync(folder)
+    const src = join(folder, 'data')
+    sparse(src)
+    let struck = false
+    const error = await encryptFile(src, {
+      to: alice.publicKey,
+      ...(keep ? { keep } : { destroyPasses: 1 }),
+      onProgress: (p) => {
+        if (!struck && p.phase === 'encrypt' && p.done > 0 && p.done < BIG) {
+          struck = true
+          strike(src)
+        }
+      },
+    }).then(
+      () => undefined,
+      (x: unknown) => x,
+    )
+    // Not struck: the run must have succeeded (the caller skips); a failure is the test's to see.
+    if (!struck && error !== undefined) throw error
+    return { src, error, struck }
+  }
+
+  it('encrypt, then destroy: a source moved away mid-way is not destroyed; the output stays (complete)', async function () {
+    const { src, error, struck } = await encryptStruck('moved', false, (s) => renameSync(s, `${s}.moved`))
+    try {
+      if (!struck) return this.skip()
+      assert.ok(error instanceof SourceChangedError, `got ${String(error)}`)
+      assert.match((error as Error).message, /written, synced and verified.*was not destroyed/)
+      assert.equal(statSync(`${src}.moved`).size, BIG, 'the moved plaintext is intact')
+      // The engine read the open file to its end: the output holds all of it.
+      const out = outside('moved/check')
+      await decryptFile(`${src}.fsec`, { identity: alice.privateKey, output: out })
+      assert.equal(statSync(out).size, BIG)
+      countFault('source-vanished')
+    } finally {
+      rmSync(outside('moved'), { recursive: true, force: true })
+    }
+  })
+
+  it('encrypt, then destroy: a file put in the source\'s place mid-way is never destroyed (it was not encrypted)', async function () {
+    const other = Buffer.from('another file, never encrypted: destroying it would lose it')
+    const { src, error, struck } = await encryptStruck('replaced', false, (s) => {
+      renameSync(s, `${s}.moved`)
+      writeFileSync(s, other)
+    })
+    try {
+      if (!struck) return this.skip()
+      assert.ok(error instanceof SourceChangedError, `got ${String(error)}`)
+      assert.match((error as Error).message, /replaced by another file/)
+      assert.ok(readFileSync(src).equals(other), 'the file now at the name is untouched')
+      countFault('source-replaced')
+    } finally {
+      rmSync(outside('replaced'), { recursive: true, force: true })
+    }
+  })
+
+  it('encrypt: the folder removed mid-way is FSEC_FILE_NOT_FOUND, nothing recreated', async function () {
+    const { src, error, struck } = await encryptStruck('removed', true, (s) => rmSync(join(s, '..'), { recursive: true }))
+    try {
+      if (!struck) return this.skip()
+      assert.ok(error instanceof FilesecError, `got ${String(error)}`)
+      assert.equal((error as FilesecError).code, 'FSEC_FILE_NOT_FOUND')
+      assert.ok(!existsSync(join(src, '..')), 'the folder was not recreated')
+      countFault('folder-removed')
+    } finally {
+      rmSync(outside('removed'), { recursive: true, force: true })
+    }
+  })
+
+  for (const codec of ['fsec', 'age'] as const) {
+    it(`decrypt (${codec}): an encrypted file truncated mid-way is FSEC_TRUNCATED or FSEC_SOURCE_CHANGED, no output`, async function () {
+      const plain = outside('p')
+      const encrypted = outside(`t.${codec}`)
+      sparse(plain)
+      await encryptFile(plain, { to: alice.publicKey, codec, keep: true, durable: false, output: encrypted })
+      rmSync(plain)
+      let struck = false
+      const out = outside('t.out')
+      const e = await decryptFile(encrypted, {
+        identity: alice.privateKey,
+        output: out,
+        durable: false,
+        onProgress: (p) => {
+          if (!struck && p.done > 0 && p.done < BIG) {
+            struck = true
+            truncateSync(encrypted, BIG / 4)
+          }
+        },
+      }).then(
         () => undefined,
         (x: unknown) => x,
       )
-      assert.equal((e as FilesecError).code, 'FSEC_FILE_NOT_FOUND')
-      assert.ok((e as Error).message.includes(outside('gone.fsec')))
-      countFault('source-missing')
+      rmSync(encrypted)
+      if (!struck) {
+        if (e !== undefined) throw e
+        rmSync(out, { force: true })
+        return this.skip()
+      }
+      assert.ok(e instanceof TruncatedError || e instanceof SourceChangedError, `got ${String(e)}`)
+      assert.ok(!existsSync(out), 'no plaintext output')
+      assert.deepEqual(leftoverTempFiles(scratch()), [])
+      countFault('encrypted-truncated')
     })
+  }
+
+  it('sign: a file truncated while it is hashed is FSEC_SOURCE_CHANGED, no signature written', async function () {
+    const src = outside('signed')
+    sparse(src)
+    let struck = false
+    const e = await signFile(src, {
+      key: signer,
+      onProgress: (p) => {
+        if (!struck && p.done > 0 && p.done < BIG) {
+          struck = true
+          truncateSync(src, BIG / 4)
+        }
+      },
+    }).then(
+      () => undefined,
+      (x: unknown) => x,
+    )
+    try {
+      if (!struck) {
+        if (e !== undefined) throw e
+        return this.skip()
+      }
+      assert.ok(e instanceof SourceChangedError, `got ${String(e)}`)
+      assert.ok(!existsSync(`${src}.minisig`), 'no signature of a file that changed under it')
+      assert.deepEqual(leftoverTempFiles(scratch()), [])
+      countFault('source-truncated')
+    } finally {
+      rmSync(src, { force: true })
+      rmSync(`${src}.minisig`, { force: true })
+    }
+  })
+
+  it('decrypt: a missing source is FSEC_FILE_NOT_FOUND naming it', async () => {
+    const e = await decryptFile(outside('gone.fsec'), { identity: alice.privateKey, output: outside('gone') }).then(
+      () => undefined,
+      (x: unknown) => x,
+    )
+    assert.equal((e as FilesecError).code, 'FSEC_FILE_NOT_FOUND')
+    assert.ok((e as Error).message.includes(outside('gone.fsec')))
+    countFault('source-missing')
   })
 })

@@ -178,9 +178,16 @@ export class SmallFs {
   }
 }
 
-/** Faults injected across the fault suites, by kind, for the summary line. */
-export const faultCounts = new Map<string, number>()
+/** Faults injected by the running suite, by kind, for its summary line. */
+const faultCounts = new Map<string, number>()
 
 export function countFault(kind: string): void {
   faultCounts.set(kind, (faultCounts.get(kind) ?? 0) + 1)
+}
+
+/** `kind=count …` of the faults counted since the last summary; starts the count afresh. */
+export function takeFaultSummary(): string {
+  const line = [...faultCounts.entries()].map(([k, n]) => `${k}=${n}`).join(' ')
+  faultCounts.clear()
+  return line
 }
