@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { gunzipSync } from 'node:zlib'
 
 import {
   createDecryptStream,
@@ -34,6 +34,7 @@ import {
 } from '../lib'
 import { CHUNK as FSEC_CHUNK, layoutOf, SEALED_CHUNK as FSEC_SEALED_CHUNK } from './fsec-layout'
 import { collectUntilError, describeWithVectors, scratchDir } from './helpers'
+import { gzipNamed, tarMemberRanges } from './pyfilesec-archive'
 
 const AGE_CHUNK = 64 * 1024
 const AGE_SEALED_CHUNK = AGE_CHUNK + 16
@@ -438,34 +439,12 @@ describeWithVectors('tamper sweep: pyFileSec archives (changes inside each membe
   const cases = manifest.cases.filter((c) => c.id.startsWith('c02') || c.id.startsWith('c06'))
   const perArchive = Math.max(1, Math.round(CASES_PER_FILE * 1.5))
 
-  /** The data ranges of the members of a tar, by name. */
-  function membersOf(tar: Buffer): Map<string, [number, number]> {
-    const out = new Map<string, [number, number]>()
-    for (let at = 0; at + 512 <= tar.length; ) {
-      const h = tar.subarray(at, at + 512)
-      if (h.every((b) => b === 0)) break
-      const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '')
-      const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8)
-      out.set(name, [at + 512, at + 512 + size])
-      at += 512 + Math.ceil(size / 512) * 512
-    }
-    return out
-  }
-
-  /** gzip with the stored file name pyFileSec's tarfile writes (how the codec recognises it). */
-  function gzipNamed(data: Buffer, name: string): Buffer {
-    const gz = gzipSync(data)
-    const header = Buffer.from(gz.subarray(0, 10))
-    header[3] = 0x08
-    return Buffer.concat([header, Buffer.from(`${name}\0`, 'latin1'), gz.subarray(10)])
-  }
-
   for (const c of cases) {
     it(`${c.id}: every change to the ciphertext or the wrapped password fails; metadata changes are reported (${perArchive} cases)`, async () => {
       const rng = prng(SEED ^ hash(c.id))
       const identity = await loadKey(join(vectors, c.decrypt_with.private_key), { passphrase: { file: join(vectors, c.decrypt_with.passphrase_file) } })
       const tar = gunzipSync(readFileSync(join(vectors, c.dir, c.archive_file)))
-      const members = membersOf(tar)
+      const members = tarMemberRanges(tar)
       const counts = new Map<string, number>()
       let benign = 0
       for (let i = 0; i < perArchive; i++) {
