@@ -212,6 +212,7 @@ AgeKey parse_openssh_private(const std::string& text) {
   size_t end = text.find(kOpensshEnd);
   if (begin == std::string::npos || end == std::string::npos || end < begin) bad_key("damaged OpenSSH private key");
   std::string b64;
+  b64.reserve(end - begin);  // no reallocation: it spells the private key
   for (size_t i = begin + std::strlen(kOpensshBegin); i < end; ++i) {
     char c = text[i];
     if (c != '\n' && c != '\r' && c != ' ' && c != '\t') b64.push_back(c);
