@@ -197,11 +197,24 @@ function mutate(rng: Rng, file: Buffer, r: Regions | null): Mutation {
  */
 const BENIGN: { name: string; why: string; matches: (s: Sample, m: Mutation) => boolean }[] = [
   {
-    name: 'armored age: a change of the armor that decodes to the same binary file',
-    why: 'the armor is a transport encoding; what is authenticated is the binary age file inside it (the header MAC and the payload tags), and the armor decoder tolerates what age tolerates',
-    matches: (s) => s.label.startsWith('age armored'),
+    name: 'armored age: a change of the armor alone (line ends, whitespace around it)',
+    why: 'the armor is a transport encoding (age: CRLF line ends and whitespace before BEGIN and after END are accepted); what is authenticated is the binary age file inside it, unchanged',
+    matches: (s, m) => s.label.startsWith('age armored') && dearmored(m.bytes)?.equals(dearmored(s.file)!) === true,
   },
 ]
+
+const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----'
+const ARMOR_END = '-----END AGE ENCRYPTED FILE-----'
+
+/** The binary file inside an armored age file, read independently (undefined if there is none). */
+function dearmored(bytes: Buffer): Buffer | undefined {
+  const text = bytes.toString('latin1')
+  const begin = text.indexOf(ARMOR_BEGIN)
+  const end = text.indexOf(ARMOR_END)
+  if (begin === -1 || end < begin) return undefined
+  const body = text.slice(begin + ARMOR_BEGIN.length, end).replace(/\s+/g, '')
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(body) ? Buffer.from(body, 'base64') : undefined
+}
 
 describe('tamper sweep (seeded random changes over whole files, every codec)', function () {
   this.timeout(600_000)
@@ -265,6 +278,26 @@ describe('tamper sweep (seeded random changes over whole files, every codec)', f
     for (const s of samples) {
       const out = await decryptInto(s, s.file)
       assert.deepEqual(out, s.plain, s.label)
+    }
+  })
+
+  it('armored age: the transport changes age accepts (CRLF, whitespace around the armor, no final newline) decrypt to the same plaintext', async () => {
+    const s = samples.find((x) => x.label.startsWith('age armored X25519'))!
+    const text = s.file.toString('latin1')
+    const changes: Record<string, string> = {
+      'CRLF line ends': text.replace(/\n/g, '\r\n'),
+      'whitespace after END': `${text}  \n\n`,
+      'whitespace before BEGIN': `\n \n${text}`,
+      'no final newline': text.replace(/\n$/, ''),
+    }
+    for (const [name, changed] of Object.entries(changes)) {
+      const bytes = Buffer.from(changed, 'latin1')
+      assert.ok(BENIGN[0]!.matches(s, { kind: 'armor', bytes, firstChange: 0 }), name)
+      assert.deepEqual(await decryptInto(s, bytes), s.plain, name)
+    }
+    // Inside the armor it is not benign: a space at a line end, a blank line, a lower-case marker.
+    for (const bad of [text.replace('\n', ' \n'), text.replace(/\n(?=[A-Za-z0-9+/])/, '\n\n'), text.replace('BEGIN', 'begin')]) {
+      await assert.rejects(decryptInto(s, Buffer.from(bad, 'latin1')), HeaderError)
     }
   })
 
