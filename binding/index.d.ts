@@ -169,6 +169,10 @@ declare namespace binding {
 
   export interface Binding {
     opensslVersion(): string
+    /** RLIMIT_CORE 0 and PR_SET_DUMPABLE 0 for this process (the CLI calls it first). */
+    denyCoreDumps(): void
+    /** PR_GET_DUMPABLE and the RLIMIT_CORE soft limit (Infinity-like large numbers when unlimited). */
+    coreDumpState(): { dumpable: boolean; coreLimit: number }
 
     parseKeys(data: Buffer, passphrase: Buffer | null, minRsaBits: number, maxWorkFactor: number): Promise<Key[]>
     generateKey(kind: 'rsa' | 'x25519' | 'ed25519', bits: number): Promise<Key>

@@ -19,6 +19,7 @@ import { sign } from './cli/sign'
 import { status } from './cli/status'
 import { verify } from './cli/verify'
 import { versions } from './index'
+import { native } from './native'
 
 /** Runs a command; it may return its exit status (verify: a signature that does not match). */
 type Command = (args: string[], ctx: Context) => Promise<void | number>
@@ -92,6 +93,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // Passphrases, private keys and file keys pass through this process's memory: no core file may
+  // hold them, and no other process of the user may attach to read them.
+  native.denyCoreDumps()
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
     throw e

@@ -26,6 +26,7 @@ import {
 import { type PassphraseSource, withPassphrase } from './passphrase'
 import { assertOutputAbsent, defaultEncryptedPath, statRegularFile, tempPathFor } from './paths'
 import { verifyPayload } from './verify'
+import { sameBytes } from './constant-time'
 
 export interface RecipientOptions {
   /** Public (or private) keys to encrypt to; each one alone can decrypt. */
@@ -272,7 +273,7 @@ async function verifyArmored(
   const copy = tempPathFor(output)
   try {
     const d = await dearmorFile(output, copy, header.length, dearmorOptions)
-    if (d.binaryBytes !== job.binaryBytes || !d.head.equals(header)) {
+    if (d.binaryBytes !== job.binaryBytes || !sameBytes(d.head, header)) {
       throw new HeaderTamperedError('FSEC_HEADER_TAMPERED', `${output} does not de-armor to the file that was written`)
     }
     await verifyPayload(copy, payloadKey, header.length, st.size + padding, verifyOptions, padding)

@@ -39,6 +39,7 @@ import {
   RSA_SIGNATURE_EXTENSION,
   type RsaSignature,
 } from './rsa-signature'
+import { sameBytes } from './constant-time'
 
 /** 'ed25519': a minisign signature (Ed25519 over BLAKE2b-512); 'rsa-pss-sha256': filesec's RSA-PSS signature. */
 export type SignatureAlgorithm = 'ed25519' | typeof RSA_PSS_SHA256
@@ -299,9 +300,9 @@ function baseResult(parsed: ParsedSignature, source: string): Omit<VerifyResult,
 function namesKey(parsed: ParsedSignature, key: Key): boolean {
   switch (parsed.kind) {
     case 'minisign':
-      return key.kind === 'ed25519' && key.keyId === parsed.minisig.keyId
+      return key.kind === 'ed25519' && key.keyId !== undefined && sameBytes(key.keyId, parsed.minisig.keyId)
     case 'rsa':
-      return key.kind === 'rsa' && key.fingerprint === parsed.rsa.fingerprint
+      return key.kind === 'rsa' && sameBytes(key.fingerprint, parsed.rsa.fingerprint)
     case 'pyfilesec':
       // It names no key: any RSA key may have made it.
       return key.kind === 'rsa'

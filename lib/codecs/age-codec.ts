@@ -44,6 +44,7 @@ import {
 } from './age-common'
 import { rotateAgeFile } from './age-rotate'
 import type { Codec } from './codec'
+import { sameBytes } from '../constant-time'
 
 export const AGE_EXTENSION = '.age'
 
@@ -116,7 +117,7 @@ async function readAgeHeader(path: string): Promise<AgeHeader> {
  */
 async function dearmorPayload(source: string, copy: string, header: Buffer, options: RunOptions): Promise<void> {
   const d = await dearmorFile(source, copy, header.length, options)
-  if (!d.head.equals(header)) {
+  if (!sameBytes(d.head, header)) {
     await rm(copy, { force: true })
     throw new SourceChangedError('FSEC_SOURCE_CHANGED', `${source} changed while it was being read`, { path: source })
   }
@@ -210,7 +211,7 @@ export async function inspectAgeFile(file: string, options?: InspectOptions): Pr
     // A large armored file: one more pass checks the whole armor and gives the binary size,
     // writing nothing.
     const d = await dearmorFile(path, null, header.length, {})
-    if (!d.head.equals(header)) {
+    if (!sameBytes(d.head, header)) {
       throw new SourceChangedError('FSEC_SOURCE_CHANGED', `${path} changed while it was being read`, { path })
     }
     binaryBytes = d.binaryBytes

@@ -40,6 +40,7 @@ import {
   rotationTestHooks,
 } from '../rotate'
 import { AGE_BINARY_MAGIC, ageRecipients, MAX_AGE_HEADER, openAgeFileKey, recipientsOfAge, startsWith } from './age-common'
+import { sameBytes } from '../constant-time'
 
 const FINGERPRINT = /^[0-9a-f]{64}$/i
 
@@ -142,7 +143,8 @@ async function stanzasToRemove(info: AgeHeaderInfo, remove: KeyInput[], keyPassp
           '(to; filesec rotate -r)',
       )
     }
-    const hits = info.stanzas.flatMap((s, i) => (s.type === d.type && s.args[0] === d.tag ? [i] : []))
+    const tag = d.tag
+    const hits = info.stanzas.flatMap((s, i) => (s.type === d.type && s.args[0] !== undefined && sameBytes(s.args[0], tag) ? [i] : []))
     if (hits.length === 0) throw new ArgumentError(`the ${d.type} key ${d.tag} is not a recipient of this file: nothing to remove`)
     for (const i of hits) out.add(i)
   }
@@ -159,7 +161,8 @@ async function planAgeRecipients(info: AgeHeaderInfo, o: RotateOptions): Promise
   const added = given(o.add) ? await ageRecipients(o.add!, o.keyPassphrase) : []
   if (removing.size > 0 && added.length > 0) {
     for (const d of await nativeCall(native.age.describeRecipients(added))) {
-      if (d.tag !== null && [...removing].some((i) => info.stanzas[i]!.args[0] === d.tag && info.stanzas[i]!.type === d.type)) {
+      const tag = d.tag
+      if (tag !== null && [...removing].some((i) => info.stanzas[i]!.type === d.type && info.stanzas[i]!.args[0] !== undefined && sameBytes(info.stanzas[i]!.args[0]!, tag))) {
         throw new ArgumentError(`the ${d.type} key ${d.tag} is both added and removed`)
       }
     }

@@ -30,6 +30,7 @@ import { assertOutputAbsent, statRegularFile, tempPathFor } from '../paths'
 import type { Codec } from './codec'
 import { type ArchiveContents, type ArchiveMember, looksLikePyfilesecArchive, readArchive } from './pyfilesec-archive'
 import { type KdfDigest, parsePyfilesecMeta, type PyfilesecMeta } from './pyfilesec-meta'
+import { sameBytes } from '../constant-time'
 
 export type { PyfilesecEvent, KdfDigest } from './pyfilesec-meta'
 export type { ArchiveMember } from './pyfilesec-archive'
@@ -141,8 +142,8 @@ export async function copyCiphertext(source: string, copy: string, first: Archiv
   }
   if (
     second.ciphertext.size !== first.ciphertext.size ||
-    !second.wrappedPassword.equals(first.wrappedPassword) ||
-    !second.metadata.equals(first.metadata)
+    !sameBytes(second.wrappedPassword, first.wrappedPassword) ||
+    !sameBytes(second.metadata, first.metadata)
   ) {
     throw new SourceChangedError('FSEC_SOURCE_CHANGED', `${source} changed while it was being read`, { path: source })
   }

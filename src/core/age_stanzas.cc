@@ -212,6 +212,7 @@ AgeKey parse_openssh_private(const std::string& text) {
   size_t end = text.find(kOpensshEnd);
   if (begin == std::string::npos || end == std::string::npos || end < begin) bad_key("damaged OpenSSH private key");
   std::string b64;
+  b64.reserve(end - begin);  // no reallocation: it spells the private key
   for (size_t i = begin + std::strlen(kOpensshBegin); i < end; ++i) {
     char c = text[i];
     if (c != '\n' && c != '\r' && c != ' ' && c != '\t') b64.push_back(c);
@@ -249,7 +250,7 @@ AgeKey parse_openssh_private(const std::string& text) {
   if (type_name == "ssh-ed25519") {
     ByteView pub = s.string();
     ByteView secret = s.string();  // seed ‖ public key
-    if (pub.size != 32 || secret.size != 64 || std::memcmp(secret.data + 32, pub.data, 32) != 0) {
+    if (pub.size != 32 || secret.size != 64 || !crypto::equal_ct(ByteView(secret.data + 32, 32), pub)) {
       bad_key("damaged OpenSSH Ed25519 private key");
     }
     ByteView seed(secret.data, 32);
@@ -334,7 +335,7 @@ Outcome try_unwrap(const AgeKey& id, const Stanza& s, SecureBuffer* file_key) {
       if (s.type != "ssh-ed25519") return Outcome::kSkip;
       if (s.args.size() != 2) bad_stanza("ssh-ed25519 stanza needs exactly two arguments");
       std::vector<uint8_t> share = decode_arg(s.args[1], 32, "ssh-ed25519 share");
-      if (s.args[0] != ssh_tag(ByteView::of(id.ssh_public))) return Outcome::kSkip;
+      if (!crypto::equal_ct(ByteView::of(s.args[0]), ByteView::of(ssh_tag(ByteView::of(id.ssh_public))))) return Outcome::kSkip;
       SecureBuffer shared;
       if (!crypto::x25519(id.key->pkey(), ByteView::of(share), &shared)) {
         bad_stanza("ssh-ed25519 share is a low-order point (all-zero shared secret)");
@@ -349,10 +350,15 @@ Outcome try_unwrap(const AgeKey& id, const Stanza& s, SecureBuffer* file_key) {
     case StanzaKind::kSshRsa: {
       if (s.type != "ssh-rsa") return Outcome::kSkip;
       if (s.args.size() != 1) bad_stanza("ssh-rsa stanza needs exactly one argument");
-      if (s.args[0] != ssh_tag(ByteView::of(id.ssh_public))) return Outcome::kSkip;
+      if (!crypto::equal_ct(ByteView::of(s.args[0]), ByteView::of(ssh_tag(ByteView::of(id.ssh_public))))) return Outcome::kSkip;
+      // Implicit rejection (OpenSSL 3.0 has none for OAEP): a stanza that fails OAEP goes on with a
+      // random file key, so it fails at the header MAC with the same error, after the same work, as
+      // a stanza that decrypts to a wrong key. Telling the two apart would be a padding oracle.
       if (!crypto::rsa_oaep_decrypt(id.key->pkey(), "SHA256", "SHA256", text_view(kSshRsaLabel),
-                                    ByteView::of(s.body), file_key)) {
-        bad_stanza("ssh-rsa stanza does not decrypt");
+                                    ByteView::of(s.body), file_key) ||
+          file_key->size() != kFileKeySize) {
+        *file_key = SecureBuffer(kFileKeySize);
+        crypto::random_bytes(file_key->data(), kFileKeySize);
       }
       return Outcome::kUnwrapped;
     }
@@ -629,7 +635,7 @@ std::string rewrap(ByteView old_bytes, const Header& old_header, ByteView file_k
     KeyDescription d = describe(r);
     if (d.tag.empty()) continue;
     for (const Stanza& s : stanzas) {
-      if (s.type == d.type && !s.args.empty() && s.args[0] == d.tag) {
+      if (s.type == d.type && !s.args.empty() && crypto::equal_ct(ByteView::of(s.args[0]), ByteView::of(d.tag))) {
         fail(code::kInvalidArgument, "the " + d.type + " key " + d.tag + " is already a recipient");
       }
     }

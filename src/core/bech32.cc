@@ -65,7 +65,10 @@ std::string encode(const std::string& hrp, ByteView data, bool upper) {
   check_input.insert(check_input.end(), values.begin(), values.end());
   check_input.insert(check_input.end(), 6, 0);
   uint32_t mod = polymod(check_input) ^ 1;
-  std::string out = hrp + "1";
+  std::string out;
+  out.reserve(hrp.size() + 1 + values.size() + 6);  // no reallocation: the text spells the key
+  out += hrp;
+  out += '1';
   for (uint8_t v : values) out += kCharset[v];
   for (int i = 0; i < 6; ++i) out += kCharset[(mod >> (5 * (5 - i))) & 31];
   if (upper) {
@@ -92,18 +95,21 @@ bool decode(const std::string& text, std::string* hrp, SecureBuffer* data) {
   std::string h = lower.substr(0, sep);
   std::vector<uint8_t> values;
   values.reserve(lower.size());
-  for (size_t i = sep + 1; i < lower.size(); ++i) {
+  // No early return from here on: the copies below hold the key (a secret key's text) and are
+  // wiped at the end, whatever the outcome.
+  bool ok = true;
+  for (size_t i = sep + 1; i < lower.size() && ok; ++i) {
     const char* p = nullptr;
     for (const char* q = kCharset; *q != 0; ++q) {
       if (*q == lower[i]) p = q;
     }
-    if (p == nullptr) return false;
-    values.push_back(static_cast<uint8_t>(p - kCharset));
+    if (p == nullptr) ok = false;
+    else values.push_back(static_cast<uint8_t>(p - kCharset));
   }
   std::vector<uint8_t> check_input = hrp_expand(h);
   check_input.reserve(check_input.size() + values.size());
   check_input.insert(check_input.end(), values.begin(), values.end());
-  bool ok = polymod(check_input) == 1;
+  if (ok) ok = polymod(check_input) == 1;
   std::vector<uint8_t> bytes;
   bytes.reserve(values.size());
   if (ok) ok = convert_bits(values.data(), values.size() - 6, 5, 8, false, &bytes);

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "fs_util.h"
+#include "primitives.h"
 #include "rotation_journal.h"
 
 namespace filesec::rotation {
@@ -40,7 +41,7 @@ void check_unchanged(int fd, const std::string& path, const FileIdentity& expect
   if (!same_file(expected, st)) changed(path);
   std::vector<uint8_t> current(old_header.size);
   if (fs::pread_full(fd, current.data(), current.size(), 0, path) != current.size() ||
-      std::memcmp(current.data(), old_header.data, old_header.size) != 0) {
+      !crypto::equal_ct(ByteView::of(current), old_header)) {
     changed(path);
   }
 }

@@ -208,7 +208,7 @@ std::vector<std::shared_ptr<Key>> without_redundant_public_keys(std::vector<std:
   for (const auto& k : keys) {
     bool redundant = false;
     for (const auto& other : keys) {
-      if (!k->is_private() && other->is_private() && other->fingerprint() == k->fingerprint()) redundant = true;
+      if (!k->is_private() && other->is_private() && crypto::equal_ct(ByteView::of(other->fingerprint()), ByteView::of(k->fingerprint()))) redundant = true;
     }
     if (!redundant) out.push_back(k);
   }

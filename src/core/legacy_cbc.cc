@@ -289,9 +289,12 @@ Prepared prepare(const DecryptRequest& request, const engine::Control& control) 
     }
   }
   if (!opened) {
-    fail(code::kNoMatchingRecipient,
-         "pyFileSec archive: none of the given RSA private keys opens its wrapped password (a wrong key, or the "
-         ".pwdrsa member was changed)");
+    // Implicit rejection (OpenSSL 3.0 has none for OAEP): a password that fails OAEP is replaced by
+    // a random one and the archive is checked as usual, so that the failure comes after the same
+    // work and with the same error as a password that opens but is wrong (bad CBC padding).
+    // Answering early, or differently, would tell a caller whether the OAEP padding was valid.
+    p.password = SecureBuffer(65);  // the size of the session passwords pyFileSec wrote
+    crypto::random_bytes(p.password.data(), p.password.size());
   }
 
   // 2. One pass over the ciphertext text: checksum, HMAC, layout, last blocks. Nothing decrypted yet.
@@ -336,10 +339,17 @@ Prepared prepare(const DecryptRequest& request, const engine::Control& control) 
       result.ambiguous = true;
     }
   }
-  if (!found) {
-    fail(code::kPayloadTampered,
-         "pyFileSec archive: bad decrypt: the last AES block has invalid padding with every key derivation tried "
-         "(the ciphertext was changed, or it was not made by openssl enc)");
+  // A random password passes the probe about once in 128: it never goes further.
+  if (!opened || !found) {
+    if (result.checksum == Check::kOk) {
+      // The ciphertext is the one encrypted, so the password is wrong.
+      fail(code::kNoMatchingRecipient,
+           "pyFileSec archive: none of the given RSA private keys opens it (a wrong key, or the .pwdrsa member was "
+           "changed)");
+    }
+    fail(code::kNoMatchingRecipient,
+         "pyFileSec archive: none of the given RSA private keys opens it, or it was changed: the last AES block has "
+         "invalid padding (a wrong key, or the .pwdrsa member or the ciphertext was changed; no checksum tells which)");
   }
   return p;
 }

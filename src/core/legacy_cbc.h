@@ -138,10 +138,11 @@ struct Prepared {
   uint64_t plaintext_size = 0;
 };
 
-// Steps before any decryption: unwraps the password with the first identity that opens it
-// (FSEC_NO_MATCHING_RECIPIENT when none does), checks the recorded checksum / HMAC over the text
-// (FSEC_PAYLOAD_TAMPERED on a mismatch, unless allowed for the checksum), picks the digest by
-// probing the last block (FSEC_PAYLOAD_TAMPERED when none passes). Ignores request.output.
+// Steps before any decryption: unwraps the password with the first identity that opens it,
+// checks the recorded checksum / HMAC over the text (FSEC_PAYLOAD_TAMPERED on a mismatch, unless
+// allowed for the checksum), picks the digest by probing the last block. No identity opening the
+// password and no digest passing the probe are one error, FSEC_NO_MATCHING_RECIPIENT, reached
+// after the same work (no RSA-OAEP padding oracle). Ignores request.output.
 Prepared prepare(const DecryptRequest& request, const engine::Control& control);
 
 // Receives plaintext in order. Whatever it received is unauthenticated until stream_plaintext

@@ -55,7 +55,7 @@ Journal decode_journal(ByteView bytes, const std::string& path) {
   }
   uint8_t checksum[kChecksumSize];
   crypto::sha256(ByteView(bytes.data, bytes.size - kChecksumSize), checksum);
-  if (std::memcmp(checksum, bytes.data + bytes.size - kChecksumSize, kChecksumSize) != 0) {
+  if (!crypto::equal_ct(ByteView(checksum, kChecksumSize), ByteView(bytes.data + bytes.size - kChecksumSize, kChecksumSize))) {
     invalid(path, "its checksum does not match: it is incomplete or damaged");
   }
   Journal j;
@@ -69,7 +69,7 @@ Journal decode_journal(ByteView bytes, const std::string& path) {
     if (std::strcmp(e.code(), code::kRotationJournalInvalid) == 0) throw;
     invalid(path, "a recorded header is malformed: " + e.message());
   }
-  if (std::memcmp(j.old_header.data(), j.new_header.data(), fsec::kPrefixSize) != 0) {
+  if (!crypto::equal_ct(ByteView(j.old_header.data(), fsec::kPrefixSize), ByteView(j.new_header.data(), fsec::kPrefixSize))) {
     invalid(path, "the two recorded headers belong to different files");
   }
   return j;

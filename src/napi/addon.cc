@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "glue.h"
+#include "process_guard.h"
 
 namespace filesec::napi {
 
@@ -13,6 +14,20 @@ namespace {
 
 Napi::Value OpensslVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), OpenSSL_version(OPENSSL_VERSION));
+}
+
+Napi::Value DenyCoreDumps(const Napi::CallbackInfo& info) {
+  guard(info.Env(), []() { process_guard::deny_core_dumps(); });
+  return info.Env().Undefined();
+}
+
+Napi::Value CoreDumpState(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("dumpable", process_guard::dumpable());
+    o.Set("coreLimit", static_cast<double>(process_guard::core_limit()));
+    return o;
+  });
 }
 
 }  // namespace
@@ -37,6 +52,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_age(env, exports);
   init_pyfilesec(env, exports);
   exports.Set("opensslVersion", Napi::Function::New(env, OpensslVersion, "opensslVersion"));
+  exports.Set("denyCoreDumps", Napi::Function::New(env, DenyCoreDumps, "denyCoreDumps"));
+  exports.Set("coreDumpState", Napi::Function::New(env, CoreDumpState, "coreDumpState"));
   return exports;
 }
 
