@@ -1,0 +1,212 @@
+// Under load: many file operations at once through the promise API (both codecs, every kind of
+// recipient, sizes from empty to a few MiB, aborts mixed in), and the addon in several worker
+// threads at once, some terminated in the middle of native work. Every result is checked byte
+// for byte; afterwards no file descriptor and no temporary file may be left behind.
+import { strict as assert } from 'node:assert'
+import { randomBytes, randomInt } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { Worker } from 'node:worker_threads'
+
+import { AbortError, decryptFile, encryptFile, generateKeyPair, type KeyPair } from '../lib'
+import { leftoverTempFiles, scratchDir } from './helpers'
+import { newFds, openFds, settleFds } from './load/fds'
+import { VICTIM_OPS, type WorkerJob, type WorkerMessage } from './load/worker-ops'
+
+const MiB = 1 << 20
+// Around the chunk boundaries of both formats (fsec 16 KiB, age 64 KiB) and a few MiB.
+const SIZES = [0, 1, 16383, 16385, 65536, 65537 + 13, MiB, 3 * MiB + 7]
+const CONCURRENCY = 64
+
+type Recipient = 'x25519' | 'rsa' | 'passphrase'
+interface Case {
+  id: number
+  codec: 'fsec' | 'age'
+  recipient: Recipient
+  armor: boolean
+  durable: boolean
+  size: number
+}
+
+/** 64 operations covering every codec × recipient × size combination several times over. */
+function mixedCases(): Case[] {
+  const cases: Case[] = []
+  for (let id = 0; id < CONCURRENCY; id++) {
+    const codec = id % 2 === 0 ? 'fsec' : 'age'
+    // age has no RSA recipients: its share goes to X25519.
+    const kinds: Recipient[] = codec === 'fsec' ? ['x25519', 'rsa', 'passphrase'] : ['x25519', 'passphrase']
+    cases.push({
+      id,
+      codec,
+      recipient: kinds[Math.floor(id / 2) % kinds.length]!,
+      armor: codec === 'age' && id % 8 === 3,
+      durable: id % 8 === 0,
+      size: SIZES[Math.floor(id / 3) % SIZES.length]!,
+    })
+  }
+  return cases
+}
+
+describe('load: concurrent operations through the API', function () {
+  this.timeout(120_000)
+  const dir = scratchDir('filesec-load-')
+  let x25519: KeyPair
+  let rsa: KeyPair
+
+  const recipientOptions = (c: Case) =>
+    c.recipient === 'passphrase'
+      ? { enc: { passphrase: `pw ${c.id}`, workFactor: 10 }, dec: { passphrase: `pw ${c.id}` } }
+      : { enc: { to: (c.recipient === 'rsa' ? rsa : x25519).publicKey }, dec: { identity: (c.recipient === 'rsa' ? rsa : x25519).privateKey } }
+
+  /** Encrypts then decrypts one case's file; resolves 'done' (checked) or 'aborted' (and checked nothing is left). */
+  let round = 0
+  async function roundTrip(c: Case, signal?: AbortSignal): Promise<'done' | 'aborted'> {
+    const data = randomBytes(c.size)
+    const input = join(dir(), `in-${round++}-${c.id}`)
+    writeFileSync(input, data)
+    const { enc, dec } = recipientOptions(c)
+    const encrypted = `${input}.${c.codec}`
+    const output = `${input}.out`
+    try {
+      const e = await encryptFile(input, { ...enc, codec: c.codec, armor: c.armor || undefined, keep: true, output: encrypted, durable: c.durable, signal })
+      assert.equal(e.plaintextBytes, c.size)
+      const d = await decryptFile(encrypted, { ...dec, output, durable: c.durable, signal })
+      assert.equal(d.plaintextBytes, c.size)
+    } catch (err) {
+      if (!(err instanceof AbortError) || signal === undefined) throw err
+      // Aborted: whichever step it hit left nothing at its output name.
+      if (!existsSync(output)) return 'aborted'
+      throw new Error(`case ${c.id}: aborted, but the decrypted output exists`)
+    }
+    assert.ok(readFileSync(output).equals(data), `case ${JSON.stringify(c)}: decrypted bytes differ`)
+    assert.ok(readFileSync(input).equals(data), `case ${c.id}: the plaintext changed`)
+    return 'done'
+  }
+
+  before(async () => {
+    x25519 = await generateKeyPair('x25519')
+    rsa = await generateKeyPair('rsa', { bits: 2048 })
+    // Warm-up: libuv's pool threads, its wakeup descriptors and the addon's lazily created
+    // state all exist before the descriptors are counted.
+    await Promise.all(mixedCases().slice(0, 8).map((c) => roundTrip(c)))
+  })
+
+  it(`${CONCURRENCY} concurrent encrypt + decrypt round trips (fsec and age, X25519/RSA/passphrase, 0 B to 3 MiB): every byte right, no descriptor or temporary file left`, async () => {
+    const before = openFds()
+    const cases = mixedCases()
+    const results = await Promise.all(cases.map((c) => roundTrip(c)))
+    assert.deepEqual(results, cases.map(() => 'done'))
+    const after = await settleFds(before.size)
+    assert.ok(after.size <= before.size, `descriptors left open: ${newFds(before, after).join(', ')}`)
+    assert.deepEqual(leftoverTempFiles(dir()), [])
+  })
+
+  it(`${CONCURRENCY} concurrent round trips, a third of them aborted at random moments: the rest correct, the aborted leave nothing`, async () => {
+    const before = openFds()
+    const cases = mixedCases()
+    const outcomes = await Promise.all(
+      cases.map((c) => {
+        if (c.id % 3 !== 1) return roundTrip(c)
+        const controller = new AbortController()
+        setTimeout(() => controller.abort(), randomInt(0, 40))
+        return roundTrip(c, controller.signal)
+      }),
+    )
+    cases.forEach((c, i) => {
+      if (c.id % 3 !== 1) assert.equal(outcomes[i], 'done', `case ${c.id} was not aborted`)
+    })
+    const after = await settleFds(before.size)
+    assert.ok(after.size <= before.size, `descriptors left open: ${newFds(before, after).join(', ')}`)
+    assert.deepEqual(leftoverTempFiles(dir()), [])
+    // Some aborts must have landed mid-operation, or this test proved nothing about them.
+    assert.ok(outcomes.includes('aborted'), `no operation was aborted: ${outcomes.join(',')}`)
+  })
+})
+
+/** Starts test/load/worker-ops.ts in a worker thread (tsx compiles it there too). */
+function startWorker(job: WorkerJob): Worker {
+  const entry = resolve(__dirname, 'load', 'worker-ops.ts')
+  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)})`, { eval: true, workerData: job })
+}
+
+/** Resolves with the worker's final message; rejects on an error message, an error event or a crash. */
+function finished(w: Worker): Promise<WorkerMessage> {
+  return new Promise((resolvePromise, reject) => {
+    w.on('message', (m: WorkerMessage) => {
+      if ('error' in m) reject(new Error(m.error))
+      else if ('done' in m) resolvePromise(m)
+    })
+    w.on('error', reject)
+    w.on('exit', (code) => reject(new Error(`worker exited (${code}) before finishing`)))
+  })
+}
+
+const TERMINATIONS = 24
+
+describe('load: the addon in worker threads', function () {
+  this.timeout(180_000)
+  const dir = scratchDir('filesec-load-workers-')
+  const BIG = 192 * MiB
+  let big: Required<WorkerJob>['big']
+
+  before(async () => {
+    const identity = join(dir(), 'identity.txt')
+    const pair = await generateKeyPair('x25519', { privateKeyPath: identity, unprotected: true })
+    const plain = join(dir(), 'big')
+    // Random, not sparse: the kernel must really read it, so a job is still running when terminated.
+    const block = randomBytes(MiB)
+    writeFileSync(plain, Buffer.concat(Array.from({ length: BIG / MiB }, () => block)))
+    const fsec = (await encryptFile(plain, { to: pair.publicKey, keep: true, durable: false })).output
+    const age = (await encryptFile(plain, { codec: 'age', to: pair.publicKey, keep: true, durable: false })).output
+    big = { plain, fsec, age, identity }
+    // Warm-up: one worker's life, so that what a first worker leaves for good (libuv's pool,
+    // V8's platform threads) is not counted as a leak.
+    const w = startWorker({ kind: 'round-trips', dir: dir(), id: -1 })
+    await finished(w).finally(() => w.terminate())
+  })
+
+  it('4 workers load the addon at the same moment and each runs checked round trips (fsec and age)', async () => {
+    const before = openFds()
+    const workers = [0, 1, 2, 3].map((id) => startWorker({ kind: 'round-trips', dir: dir(), id }))
+    const results = await Promise.all(workers.map((w) => finished(w)))
+    await Promise.all(workers.map((w) => w.terminate()))
+    for (const r of results) assert.deepEqual(r, { done: true, checked: 6 })
+    const after = await settleFds(before.size)
+    assert.ok(after.size <= before.size, `descriptors left open: ${newFds(before, after).join(', ')}`)
+    assert.deepEqual(leftoverTempFiles(dir()), [])
+  })
+
+  it(`${TERMINATIONS} workers terminated at random moments of long native work (encrypt, decrypt, age, sign, destroy, key generation, scrypt): no crash, no temporary file, no descriptor left`, async () => {
+    const before = openFds()
+    const outcomes: string[] = []
+    for (let id = 0; id < TERMINATIONS; id++) {
+      const op = VICTIM_OPS[id % VICTIM_OPS.length]!
+      const w = startWorker({ kind: 'victim', dir: dir(), id, op, big })
+      const settled = new Promise<string>((resolveOutcome, reject) => {
+        w.on('message', (m: WorkerMessage) => {
+          if ('error' in m) reject(new Error(`${op}: ${m.error}`))
+          else if ('done' in m) resolveOutcome('finished first')
+        })
+        w.on('error', reject)
+        w.on('exit', () => resolveOutcome('terminated'))
+      })
+      await new Promise<void>((resolveReady, reject) => {
+        w.once('message', () => resolveReady())
+        w.once('error', reject)
+      })
+      await new Promise((r) => setTimeout(r, randomInt(0, 300)))
+      await w.terminate()
+      const outcome = await settled
+      outcomes.push(`${op}: ${outcome}`)
+      assert.deepEqual(leftoverTempFiles(dir()), [], `after terminating ${op}`)
+      // A decrypted output only ever appears whole (renamed into place when complete).
+      const out = join(dir(), `v${id}`)
+      if ((op === 'decrypt' || op === 'age-decrypt') && existsSync(out)) assert.ok(readFileSync(out).equals(readFileSync(big.plain)))
+    }
+    const after = await settleFds(before.size)
+    assert.ok(after.size <= before.size, `descriptors left open: ${newFds(before, after).join(', ')}`)
+    // The bound of the random delay keeps most terminations inside the native work.
+    assert.ok(outcomes.filter((o) => o.endsWith('terminated')).length >= TERMINATIONS / 2, outcomes.join('\n'))
+    console.log(`      ${outcomes.filter((o) => o.endsWith('terminated')).length}/${TERMINATIONS} terminated mid-operation; descriptors ${before.size} before, ${after.size} after`)
+  })
+})
