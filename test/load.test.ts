@@ -3,8 +3,10 @@
 // threads at once, some terminated in the middle of native work. Every result is checked byte
 // for byte; afterwards no file descriptor and no temporary file may be left behind.
 import { strict as assert } from 'node:assert'
+import { spawnSync } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 
@@ -141,7 +143,7 @@ function finished(w: Worker): Promise<WorkerMessage> {
   })
 }
 
-const TERMINATIONS = 24
+const TERMINATIONS = 20
 
 describe('load: the addon in worker threads', function () {
   this.timeout(180_000)
@@ -210,3 +212,61 @@ describe('load: the addon in worker threads', function () {
     console.log(`      ${outcomes.filter((o) => o.endsWith('terminated')).length}/${TERMINATIONS} terminated mid-operation; descriptors ${before.size} before, ${after.size} after`)
   })
 })
+
+const MEMORY_ITERATIONS = 160
+const MEMORY_WARMUP = 30
+const MEMORY_GROWTH_MIB = 6
+
+interface MemorySamples {
+  rssMiB: number[]
+  heapTotalMiB: number[]
+  heapUsedMiB: number[]
+  externalMiB: number[]
+  ms: number
+}
+
+describe('load: memory over a long loop of native work', function () {
+  this.timeout(120_000)
+  // tmpfs when there is one: destroyFile syncs each pass, which costs nothing there.
+  let folder = ''
+  const dir = (): string => folder
+  before(() => {
+    folder = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : (process.env.FILESEC_TEST_TMP ?? tmpdir()), 'filesec-memory-'))
+  })
+  after(() => rmSync(folder, { recursive: true, force: true }))
+
+  it(`no memory growth after warm-up over ${MEMORY_ITERATIONS} iterations of keygen, encrypt/decrypt (fsec X25519/RSA/passphrase, age, streams), sign/verify, destroy`, () => {
+    // A child process of its own, so the samples are not mixed with the other tests' garbage.
+    const script = join(__dirname, 'load', 'memory-loop.ts')
+    const args = ['--expose-gc', '-r', 'tsx/cjs', script, dir(), String(MEMORY_ITERATIONS), String(MEMORY_WARMUP), '5']
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: resolve(__dirname, '..'), timeout: 110_000 })
+    assert.equal(r.status, 0, `memory loop failed: ${r.stderr}`)
+    const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as MemorySamples
+    assert.equal(m.rssMiB.length, MEMORY_ITERATIONS / 5)
+    // Native memory (ours, OpenSSL's, thread stacks): the RSS less V8's heap, whose young
+    // generation grows by several MiB at some point of any allocation-heavy loop.
+    const native = m.rssMiB.map((rss, i) => rss - m.heapTotalMiB[i]!)
+    const growth = (xs: number[]): { first: number; second: number } => {
+      const half = xs.length / 2
+      return { first: median(xs.slice(0, half)), second: median(xs.slice(half)) }
+    }
+    const rss = growth(m.rssMiB)
+    const nat = growth(native)
+    const js = growth(m.heapUsedMiB)
+    const show = (g: { first: number; second: number }): string => `${g.first.toFixed(1)} → ${g.second.toFixed(1)} MiB`
+    console.log(
+      `      medians, first half → second half after ${MEMORY_WARMUP} warm-up iterations: RSS ${show(rss)}, RSS − V8 heap ${show(nat)}, ` +
+        `V8 heap used ${show(js)} (${MEMORY_ITERATIONS + MEMORY_WARMUP} iterations, ${(m.ms / 1000).toFixed(1)} s)`,
+    )
+    const series = (xs: number[]): string => xs.map((x) => x.toFixed(1)).join(' ')
+    assert.ok(nat.second - nat.first < MEMORY_GROWTH_MIB, `native memory grew ${show(nat)}: ${series(native)}`)
+    assert.ok(js.second - js.first < MEMORY_GROWTH_MIB, `live JS objects grew ${show(js)}: ${series(m.heapUsedMiB)}`)
+    assert.deepEqual(leftoverTempFiles(dir()), [])
+  })
+})
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
