@@ -169,6 +169,9 @@ declare namespace binding {
 
   export interface Binding {
     opensslVersion(): string
+    /** The environment removes `path` when it shuts down (worker terminated, process exit) unless released first. */
+    ownIntermediateFile(path: string): void
+    releaseIntermediateFile(path: string): void
 
     parseKeys(data: Buffer, passphrase: Buffer | null, minRsaBits: number, maxWorkFactor: number): Promise<Key[]>
     generateKey(kind: 'rsa' | 'x25519' | 'ed25519', bits: number): Promise<Key>

@@ -1,5 +1,7 @@
-// Module entry point: per-environment state, the shutdown hook, and the export table.
+// Module entry point: per-environment state, the shutdown hook (which also removes the
+// intermediate files JS left with it), and the export table.
 #include <openssl/crypto.h>
+#include <unistd.h>
 
 #include <vector>
 
@@ -15,6 +17,18 @@ Napi::Value OpensslVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), OpenSSL_version(OPENSSL_VERSION));
 }
 
+// ownIntermediateFile(path): the environment removes `path` at shutdown unless released first.
+Napi::Value OwnIntermediateFile(const Napi::CallbackInfo& info) {
+  addon_data(info.Env()).intermediate_files.insert(string_arg(info[0], "path"));
+  return info.Env().Undefined();
+}
+
+// releaseIntermediateFile(path): JS has removed `path` (or kept it on purpose).
+Napi::Value ReleaseIntermediateFile(const Napi::CallbackInfo& info) {
+  addon_data(info.Env()).intermediate_files.erase(string_arg(info[0], "path"));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -25,6 +39,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     std::vector<BackgroundWork*> jobs(data->running_jobs.begin(), data->running_jobs.end());
     for (BackgroundWork* job : jobs) job->cancel_and_join();
     data->running_jobs.clear();
+    // After the joins: no job is still writing one of them.
+    for (const std::string& path : data->intermediate_files) ::unlink(path.c_str());
+    data->intermediate_files.clear();
   });
   init_keys(env, exports);
   init_payload(env, exports);
@@ -37,6 +54,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_age(env, exports);
   init_pyfilesec(env, exports);
   exports.Set("opensslVersion", Napi::Function::New(env, OpensslVersion, "opensslVersion"));
+  exports.Set("ownIntermediateFile", Napi::Function::New(env, OwnIntermediateFile, "ownIntermediateFile"));
+  exports.Set("releaseIntermediateFile", Napi::Function::New(env, ReleaseIntermediateFile, "releaseIntermediateFile"));
   return exports;
 }
 
