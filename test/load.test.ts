@@ -160,7 +160,8 @@ describe('load: the addon in worker threads', function () {
     writeFileSync(plain, Buffer.concat(Array.from({ length: BIG / MiB }, () => block)))
     const fsec = (await encryptFile(plain, { to: pair.publicKey, keep: true, durable: false })).output
     const age = (await encryptFile(plain, { codec: 'age', to: pair.publicKey, keep: true, durable: false })).output
-    big = { plain, fsec, age, identity }
+    const ageArmored = (await encryptFile(plain, { codec: 'age', armor: true, to: pair.publicKey, keep: true, durable: false, output: `${plain}.armored.age` })).output
+    big = { plain, fsec, age, ageArmored, identity }
     // Warm-up: one worker's life, so that what a first worker leaves for good (libuv's pool,
     // V8's platform threads) is not counted as a leak.
     const w = startWorker({ kind: 'round-trips', dir: dir(), id: -1 })
@@ -178,7 +179,34 @@ describe('load: the addon in worker threads', function () {
     assert.deepEqual(leftoverTempFiles(dir()), [])
   })
 
-  it(`${TERMINATIONS} workers terminated at random moments of long native work (encrypt, decrypt, age, sign, destroy, key generation, scrypt): no crash, no temporary file, no descriptor left`, async () => {
+  it('an intermediate file a worker still owns when it is terminated is removed; a released one is not', async () => {
+    const owned = join(dir(), '.owned.fsec-tmp')
+    const released = join(dir(), '.released.fsec-tmp')
+    writeFileSync(owned, 'ciphertext copy')
+    writeFileSync(released, 'kept')
+    const binding = resolve(__dirname, '..', 'binding')
+    const w = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads')
+       const native = require(workerData.binding)
+       native.ownIntermediateFile(workerData.owned)
+       native.ownIntermediateFile(workerData.released)
+       native.releaseIntermediateFile(workerData.released)
+       parentPort.postMessage('owned')
+       setInterval(() => {}, 1000)`,
+      { eval: true, workerData: { binding, owned, released } },
+    )
+    await new Promise((resolveOwned, reject) => {
+      w.once('message', resolveOwned)
+      w.once('error', reject)
+    })
+    assert.ok(existsSync(owned), 'removed only when the environment ends')
+    await w.terminate()
+    assert.equal(existsSync(owned), false, 'the shutdown hook removed the owned file')
+    assert.equal(existsSync(released), true, 'a released file is not the environment\'s to remove')
+    rmSync(released)
+  })
+
+  it(`${TERMINATIONS} workers terminated at random moments of long native work (encrypt, decrypt, age binary and armored, sign, destroy, key generation, scrypt): no crash, no temporary file, no descriptor left`, async () => {
     const before = openFds()
     const outcomes: string[] = []
     for (let id = 0; id < TERMINATIONS; id++) {
@@ -203,7 +231,7 @@ describe('load: the addon in worker threads', function () {
       assert.deepEqual(leftoverTempFiles(dir()), [], `after terminating ${op}`)
       // A decrypted output only ever appears whole (renamed into place when complete).
       const out = join(dir(), `v${id}`)
-      if ((op === 'decrypt' || op === 'age-decrypt') && existsSync(out)) assert.ok(readFileSync(out).equals(readFileSync(big.plain)))
+      if (op.endsWith('decrypt') && existsSync(out)) assert.ok(readFileSync(out).equals(readFileSync(big.plain)))
     }
     const after = await settleFds(before.size)
     assert.ok(after.size <= before.size, `descriptors left open: ${newFds(before, after).join(', ')}`)

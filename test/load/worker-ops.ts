@@ -6,16 +6,16 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads'
 
 import { decryptFile, destroyFile, encryptFile, generateKeyPair, signFile } from '../../lib'
 
-export type VictimOp = 'encrypt' | 'decrypt' | 'age-encrypt' | 'age-decrypt' | 'sign' | 'destroy' | 'keygen' | 'scrypt'
-export const VICTIM_OPS: VictimOp[] = ['encrypt', 'decrypt', 'age-encrypt', 'age-decrypt', 'sign', 'destroy', 'keygen', 'scrypt']
+export type VictimOp = 'encrypt' | 'decrypt' | 'age-encrypt' | 'age-decrypt' | 'age-armor-encrypt' | 'age-armor-decrypt' | 'sign' | 'destroy' | 'keygen' | 'scrypt'
+export const VICTIM_OPS: VictimOp[] = ['encrypt', 'decrypt', 'age-encrypt', 'age-decrypt', 'age-armor-encrypt', 'age-armor-decrypt', 'sign', 'destroy', 'keygen', 'scrypt']
 
 export interface WorkerJob {
   kind: 'round-trips' | 'victim'
   dir: string
   id: number
   op?: VictimOp
-  /** For victims: the big plaintext, its .fsec and .age forms, and the X25519 identity (age form). */
-  big?: { plain: string; fsec: string; age: string; identity: string }
+  /** For victims: the big plaintext, its .fsec, .age and armored .age forms, and the X25519 identity. */
+  big?: { plain: string; fsec: string; age: string; ageArmored: string; identity: string }
 }
 
 export type WorkerMessage = { ready: true } | { done: true; checked: number } | { error: string }
@@ -48,6 +48,14 @@ async function victim(job: WorkerJob): Promise<void> {
       break
     case 'age-encrypt':
       await encryptFile(big.plain, { codec: 'age', to: (await generateKeyPair('x25519')).publicKey, keep: true, output: `${out}.age` })
+      break
+    case 'age-armor-encrypt':
+      // Two native jobs: the binary age file under a temporary name, then its armored copy.
+      await encryptFile(big.plain, { codec: 'age', armor: true, to: (await generateKeyPair('x25519')).publicKey, keep: true, output: `${out}.age` })
+      break
+    case 'age-armor-decrypt':
+      // De-armored into an intermediate binary copy first, then decrypted.
+      await decryptFile(big.ageArmored, { identity, output: out })
       break
     case 'decrypt':
       await decryptFile(big.fsec, { identity, output: out, durable: false })
