@@ -86,7 +86,7 @@ async function run(o, { filesec, scratch, dirs }) {
         const key = `${w}/${row.id}`
         if (!results.has(key)) results.set(key, { row, where: w, runs: [] })
         results.get(key).runs.push(m)
-        console.log(`[${round}/${o.runs}] ${w} ${row.id.padEnd(22)} max ${fmt(m.maxMs, 1)} ms  p99 ${fmt(m.p99Ms, 2)} ms  p50 ${fmt(m.p50Ms, 2)} ms  ` +
+        console.log(`[${round}/${o.runs}] ${w} ${row.id.padEnd(22)} max ${fmt(m.maxMs, 1)} ms (at ${fmt(m.maxAtMs)} ms)  p99 ${fmt(m.p99Ms, 2)} ms  p50 ${fmt(m.p50Ms, 2)} ms  ` +
           `(${m.samples} timers, ${fmt(m.opMs)} ms${m.progressCalls ? `, ${m.progressCalls} progress calls` : ''})`)
       }
     }
