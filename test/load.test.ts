@@ -101,6 +101,7 @@ describe('load: concurrent operations through the API', function () {
     const after = await settleFds(before.size)
     assert.ok(after.size <= before.size, `descriptors left open: ${newFds(before, after).join(', ')}`)
     assert.deepEqual(leftoverTempFiles(dir()), [])
+    console.log(`      descriptors ${before.size} before, ${after.size} after`)
   })
 
   it(`${CONCURRENCY} concurrent round trips, a third of them aborted at random moments: the rest correct, the aborted leave nothing`, async () => {
@@ -122,6 +123,7 @@ describe('load: concurrent operations through the API', function () {
     assert.deepEqual(leftoverTempFiles(dir()), [])
     // Some aborts must have landed mid-operation, or this test proved nothing about them.
     assert.ok(outcomes.includes('aborted'), `no operation was aborted: ${outcomes.join(',')}`)
+    console.log(`      ${outcomes.filter((o) => o === 'aborted').length} aborted, ${outcomes.filter((o) => o === 'done').length} done; descriptors ${before.size} before, ${after.size} after`)
   })
 })
 
