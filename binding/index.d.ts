@@ -172,6 +172,8 @@ declare namespace binding {
     /** The environment removes `path` when it shuts down (worker terminated, process exit) unless released first. */
     ownIntermediateFile(path: string): void
     releaseIntermediateFile(path: string): void
+    /** Cancels and joins every running job, then removes the owned intermediate files (process 'exit'). */
+    shutDown(): void
 
     parseKeys(data: Buffer, passphrase: Buffer | null, minRsaBits: number, maxWorkFactor: number): Promise<Key[]>
     generateKey(kind: 'rsa' | 'x25519' | 'ed25519', bits: number): Promise<Key>
