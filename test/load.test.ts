@@ -181,6 +181,23 @@ describe('load: the addon in worker threads', function () {
     assert.deepEqual(leftoverTempFiles(dir()), [])
   })
 
+  it('process.exit() in the middle of an operation (fsec, armored age encrypt and decrypt) leaves no temporary or intermediate file', () => {
+    const lib = resolve(__dirname, '..', 'lib')
+    const ops = [
+      `f.encryptFile(big.plain, { to: k.publicKey, keep: true, durable: false, output: out + '.fsec' })`,
+      `f.encryptFile(big.plain, { codec: 'age', armor: true, to: k.publicKey, keep: true, output: out + '.age' })`,
+      `f.decryptFile(big.ageArmored, { identity: { path: big.identity }, output: out })`,
+    ]
+    for (const [i, op] of ops.entries()) {
+      const out = join(dir(), `exit${i}`)
+      const script = `const f = require(${JSON.stringify(lib)}); const big = ${JSON.stringify(big)}; const out = ${JSON.stringify(out)}
+        f.generateKeyPair('x25519').then((k) => { ${op}; setTimeout(() => process.exit(7), ${randomInt(100, 400)}) })`
+      const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { encoding: 'utf8', timeout: 60_000 })
+      assert.equal(r.status, 7, `child: ${r.stderr}`)
+      assert.deepEqual(leftoverTempFiles(dir()), [], `after process.exit during ${op}`)
+    }
+  })
+
   it('an intermediate file a worker still owns when it is terminated is removed; a released one is not', async () => {
     const owned = join(dir(), '.owned.fsec-tmp')
     const released = join(dir(), '.released.fsec-tmp')
