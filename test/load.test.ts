@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -195,6 +195,7 @@ describe('load: the addon in worker threads', function () {
       const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { encoding: 'utf8', timeout: 60_000 })
       assert.equal(r.status, 7, `child: ${r.stderr}`)
       assert.deepEqual(leftoverTempFiles(dir()), [], `after process.exit during ${op}`)
+      for (const name of readdirSync(dir())) if (name.startsWith(`exit${i}`)) rmSync(join(dir(), name))
     }
   })
 
@@ -251,6 +252,8 @@ describe('load: the addon in worker threads', function () {
       // A decrypted output only ever appears whole (renamed into place when complete).
       const out = join(dir(), `v${id}`)
       if (op.endsWith('decrypt') && existsSync(out)) assert.ok(readFileSync(out).equals(readFileSync(big.plain)))
+      // What finished is not needed any more (up to 192 MiB each).
+      for (const name of readdirSync(dir())) if (name === `v${id}` || name.startsWith(`v${id}.`)) rmSync(join(dir(), name))
     }
     const after = await settleFds(before.size)
     assert.ok(after.size <= before.size, `descriptors left open: ${newFds(before, after).join(', ')}`)
