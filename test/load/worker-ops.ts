@@ -20,21 +20,28 @@ export interface WorkerJob {
 
 export type WorkerMessage = { ready: true } | { done: true; checked: number } | { error: string }
 
+// 16 round trips at once: fsec and age, X25519 and passphrase, four sizes.
 async function roundTrips(job: WorkerJob): Promise<number> {
   const pair = await generateKeyPair('x25519')
-  let checked = 0
-  for (const codec of ['fsec', 'age'] as const) {
-    for (const size of [0, 70_000, 1 << 20]) {
+  const cases = (['fsec', 'age'] as const).flatMap((codec) =>
+    (['x25519', 'passphrase'] as const).flatMap((recipient) => [0, 70_000, 1 << 20, 3 * (1 << 20) + 7].map((size) => ({ codec, recipient, size }))),
+  )
+  const results = await Promise.all(
+    cases.map(async ({ codec, recipient, size }) => {
       const data = randomBytes(size)
-      const input = `${job.dir}/w${job.id}-${codec}-${size}`
+      const input = `${job.dir}/w${job.id}-${codec}-${recipient}-${size}`
       writeFileSync(input, data)
-      const e = await encryptFile(input, { codec, to: pair.publicKey, keep: true, durable: false })
-      await decryptFile(e.output, { identity: pair.privateKey, output: `${input}.out`, durable: false })
-      if (!readFileSync(`${input}.out`).equals(data)) throw new Error(`worker ${job.id}: ${codec} ${size} bytes differ`)
-      checked++
-    }
-  }
-  return checked
+      const [enc, dec] =
+        recipient === 'x25519'
+          ? [{ to: pair.publicKey }, { identity: pair.privateKey }]
+          : [{ passphrase: `w${job.id}`, workFactor: 10 }, { passphrase: `w${job.id}` }]
+      const e = await encryptFile(input, { ...enc, codec, keep: true, durable: false })
+      await decryptFile(e.output, { ...dec, output: `${input}.out`, durable: false })
+      if (!readFileSync(`${input}.out`).equals(data)) throw new Error(`worker ${job.id}: ${codec} ${recipient} ${size} bytes differ`)
+      return 1
+    }),
+  )
+  return results.length
 }
 
 async function victim(job: WorkerJob): Promise<void> {
