@@ -1,5 +1,5 @@
 'use strict'
-// npm run bench  (= node bench/all.js [--suite crypt,rotate,sign,destroy,age] [suite options…])
+// npm run bench  (= node bench/all.js [--suite crypt,rotate,sign,destroy,age,latency] [suite options…])
 //
 // Runs the benchmark suites one after another, each in its own process, forwarding the
 // remaining options (--size, --runs, --where, --keep) to every suite. Each suite writes its own
@@ -14,6 +14,7 @@ const SUITES = {
   sign: 'sign.js',
   destroy: 'destroy.js',
   age: 'age.js', // the age codec against the age CLI
+  latency: 'latency.js', // event-loop lag while a file is encrypted / decrypted
 }
 
 function main(argv) {

@@ -173,6 +173,11 @@ declare namespace binding {
     denyCoreDumps(): void
     /** PR_GET_DUMPABLE and the RLIMIT_CORE soft limit (Infinity-like large numbers when unlimited). */
     coreDumpState(): { dumpable: boolean; coreLimit: number }
+    /** The environment removes `path` when it shuts down (worker terminated, process exit) unless released first. */
+    ownIntermediateFile(path: string): void
+    releaseIntermediateFile(path: string): void
+    /** Cancels and joins every running job, then removes the owned intermediate files (process 'exit'). */
+    shutDown(): void
 
     parseKeys(data: Buffer, passphrase: Buffer | null, minRsaBits: number, maxWorkFactor: number): Promise<Key[]>
     generateKey(kind: 'rsa' | 'x25519' | 'ed25519', bits: number): Promise<Key>

@@ -9,6 +9,7 @@ import { armorFile, dearmorFile } from './armor'
 import { destroyFile, type DestroyOptions, type DestroyReport, patternsFor } from './destroy'
 import { ArgumentError, DestroyAbortedError, DestroyError, fromFs, HeaderTamperedError, nativeCall, SourceChangedError } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
+import { intermediatePathFor, removeIntermediate } from './intermediate'
 import { runJob } from './jobs'
 import { type KeyInput, loadKeys } from './keys'
 import { encodeMetadata, type MetadataOptions, metadataForFile, validateMetadataOptions } from './metadata'
@@ -174,7 +175,7 @@ export async function writeEncryptedFile(job: EncryptionJob, recipients: () => R
   // Weights in plaintext bytes: encrypt, [armor], [de-armor,] verify, destroy.
   const armorSteps = armor ? payloadPlaintext + (keep ? 0 : st.size) : 0
   const progress = new PhasedProgress(options.onProgress, payloadPlaintext + armorSteps + (keep ? 0 : st.size) + destroyBytes)
-  const binary = armor ? tempPathFor(output) : output
+  const binary = armor ? intermediatePathFor(output) : output
   let encrypted
   let fileBytes: number
   try {
@@ -212,7 +213,7 @@ export async function writeEncryptedFile(job: EncryptionJob, recipients: () => R
           )
         : encrypted.fileBytes
     } finally {
-      if (armor) await rm(binary, { force: true })
+      if (armor) await removeIntermediate(binary)
     }
     if (!keep) {
       try {
@@ -270,7 +271,7 @@ async function verifyArmored(
   verifyOptions: RunOptions,
 ): Promise<void> {
   const { header, payloadKey, st, padding } = job
-  const copy = tempPathFor(output)
+  const copy = intermediatePathFor(output)
   try {
     const d = await dearmorFile(output, copy, header.length, dearmorOptions)
     if (d.binaryBytes !== job.binaryBytes || !sameBytes(d.head, header)) {
@@ -278,7 +279,7 @@ async function verifyArmored(
     }
     await verifyPayload(copy, payloadKey, header.length, st.size + padding, verifyOptions, padding)
   } finally {
-    await rm(copy, { force: true })
+    await removeIntermediate(copy)
   }
 }
 

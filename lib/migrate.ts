@@ -36,6 +36,7 @@ import { type DestroyOptions, type DestroyReport, patternsFor } from './destroy'
 import { ArgumentError } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { checkRecipientOptions, checkDestroyable, destroyReplacedSource, PhasedProgress, type RecipientOptions, sealHeader } from './encrypt'
+import { intermediatePathFor, removeIntermediate } from './intermediate'
 import { runJob } from './jobs'
 import type { KeyInput } from './keys'
 import { encodeWithLegacy, type FileMetadata, METADATA_VERSION, validateMetadataOptions } from './metadata'
@@ -144,7 +145,7 @@ export async function migrateFile(archive: string, options: MigrateOptions): Pro
   const destroyBytes = destroyOld ? st.size * patternsFor(options.destroyPasses).length : 0
   const progress = new PhasedProgress(options.onProgress, text + 2 * text + (destroyOld ? text : 0) + destroyBytes)
 
-  const copy = tempPathFor(output)
+  const copy = intermediatePathFor(output)
   let result: PyfilesecDecryptOutput & { fileBytes: number }
   let plaintextBytes: number
   let padding: number
@@ -204,7 +205,7 @@ export async function migrateFile(archive: string, options: MigrateOptions): Pro
     throw e
   } finally {
     hmacKey?.fill(0)
-    await rm(copy, { force: true })
+    await removeIntermediate(copy)
   }
 
   try {

@@ -25,6 +25,7 @@ import {
 } from '../encrypt'
 import { ArgumentError, fromFs, HeaderError, nativeSync, SourceChangedError } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
+import { intermediatePathFor, removeIntermediate } from '../intermediate'
 import { runJob } from '../jobs'
 import { native } from '../native'
 import { checkKnownOptions, checkRunOptions, defaultThreads, type RunOptions } from '../options'
@@ -144,7 +145,7 @@ export async function decryptAgeFile(input: string, options: DecryptOptions): Pr
   const { armored, header, fileSize } = await readAgeHeader(source)
   // An armored file is de-armored into a binary copy beside the output for the payload job;
   // progress then runs over both steps (weighted by about the bytes each one reads).
-  const binaryPath = armored ? tempPathFor(output) : source
+  const binaryPath = armored ? intermediatePathFor(output) : source
   const binaryEstimate = Math.floor((fileSize * 3) / 4)
   const progress = new PhasedProgress(options.onProgress, fileSize + binaryEstimate)
   const payloadKey = await openAgeHeader(header, options)
@@ -174,7 +175,7 @@ export async function decryptAgeFile(input: string, options: DecryptOptions): Pr
     return { input: source, output, plaintextBytes: result.plaintextBytes, metadata: ageMetadataOf(result.plaintextBytes) }
   } finally {
     payloadKey.destroy()
-    if (armored) await rm(binaryPath, { force: true })
+    if (armored) await removeIntermediate(binaryPath)
   }
 }
 
@@ -251,14 +252,14 @@ export async function verifyAgeFile(path: string, options: VerifyEncryptedFileOp
   const source = resolve(path)
   const { armored, header } = await readAgeHeader(source)
   const payloadKey = await openAgeHeader(header, options)
-  const binaryPath = armored ? tempPathFor(source) : source
+  const binaryPath = armored ? intermediatePathFor(source) : source
   try {
     if (armored) await dearmorPayload(source, binaryPath, header, { ...options, onProgress: undefined })
     const result = await verifyPayload(binaryPath, payloadKey, header.length, null, options)
     return { plaintextBytes: result.plaintextBytes, metadata: ageMetadataOf(result.plaintextBytes) }
   } finally {
     payloadKey.destroy()
-    if (armored) await rm(binaryPath, { force: true })
+    if (armored) await removeIntermediate(binaryPath)
   }
 }
 

@@ -17,7 +17,7 @@
 // recovery checks .fsec headers), so an age rotation always commits by copy: new header +
 // copy_file_range of the payload into a temporary file beside the target, synced, renamed. An
 // armored file is rotated in a binary copy and armored again into its place.
-import { chmod, open, rm, stat } from 'node:fs/promises'
+import { chmod, open, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
 import type { AgeFileKey, AgeHeaderInfo, AgeKeyInput, AgeStanzaInfo, FileIdentity } from '../../binding'
@@ -28,6 +28,7 @@ import type { KeyInput } from '../keys'
 import { native } from '../native'
 import { checkKnownOptions, checkRunOptions, DEFAULT_WORK_FACTOR, throwIfAborted } from '../options'
 import { type PassphraseSource, withPassphrase } from '../passphrase'
+import { intermediatePathFor, removeIntermediate } from '../intermediate'
 import { tempPathFor } from '../paths'
 import {
   checkRotateChange,
@@ -189,7 +190,7 @@ export async function rotateAgeFile(file: string, options: RotateOptions): Promi
   const path = resolve(file)
   const read = await readAgeForRotation(path)
   if (!read.armored) return rotateBinary(path, read, options, path)
-  const binary = tempPathFor(path)
+  const binary = intermediatePathFor(path)
   try {
     await dearmorFile(path, binary, 0, { signal: options.signal })
     const binaryRead = await readAgeForRotation(binary)
@@ -209,7 +210,7 @@ export async function rotateAgeFile(file: string, options: RotateOptions): Promi
     })
     return { ...result, path, fileBytes, bytesWritten: fileBytes }
   } finally {
-    await rm(binary, { force: true })
+    await removeIntermediate(binary)
   }
 }
 

@@ -15,13 +15,14 @@
 // pyFileSec had no MAC: `integrity` in the result says what could be checked, and a warning says
 // that the format is unauthenticated.
 import { createWriteStream } from 'node:fs'
-import { lstat, rm } from 'node:fs/promises'
+import { lstat } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
 
 import type { PyfilesecDecryptOutput } from '../../binding'
 import { checkIdentityOptions, type DecryptOptions, type DecryptResult, type IdentityOptions, refuseUnsafeOutput } from '../decrypt'
 import { ArgumentError, fromFs, HeaderError, SourceChangedError } from '../errors'
 import type { InspectOptions, InspectWithMetadataResult } from '../inspect'
+import { intermediatePathFor, removeIntermediate } from '../intermediate'
 import { runJob } from '../jobs'
 import { type Key, loadIdentities } from '../keys'
 import { native } from '../native'
@@ -242,7 +243,7 @@ export async function decryptPyfilesecFile(input: string, options: DecryptOption
   const hmacKey = hmacKeyFor(options, meta, warnings)
 
   // Pass 2: the ciphertext text into a 0600 copy beside the output (no plaintext).
-  const copy = tempPathFor(output)
+  const copy = intermediatePathFor(output)
   let result: PyfilesecDecryptOutput
   try {
     await copyCiphertext(source, copy, first, options.signal)
@@ -269,7 +270,7 @@ export async function decryptPyfilesecFile(input: string, options: DecryptOption
     )
   } finally {
     hmacKey?.fill(0)
-    await rm(copy, { force: true })
+    await removeIntermediate(copy)
   }
 
   const { integrity, kdf } = legacyOutcome(result, meta, warnings)

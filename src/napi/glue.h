@@ -36,6 +36,10 @@ struct AddonData {
   // termination, process exit) so no thread calls into a dead environment.
   std::set<BackgroundWork*> running_jobs;
   Napi::FunctionReference age_file_key_constructor;
+  // Intermediate files JS keeps between two jobs (a binary copy between de-armoring and
+  // decrypting, …) and removes when done. If the environment ends first (a worker terminated in
+  // between, when no JS `finally` runs), the shutdown hook removes them.
+  std::set<std::string> intermediate_files;
 };
 
 AddonData& addon_data(Napi::Env env);
