@@ -75,7 +75,7 @@ Journal decode_journal(ByteView bytes, const std::string& path) {
   return j;
 }
 
-void write_journal(const std::string& path, ByteView old_header, ByteView new_header, bool durable) {
+fs::Fd write_journal(const std::string& path, ByteView old_header, ByteView new_header, bool durable) {
   std::vector<uint8_t> bytes = encode_journal(old_header, new_header);
   fs::Fd fd;
   try {
@@ -90,9 +90,9 @@ void write_journal(const std::string& path, ByteView old_header, ByteView new_he
   fs::TempFile remove_on_failure(path);
   fs::pwrite_full(fd.get(), bytes.data(), bytes.size(), 0, path);
   if (durable) fs::fdatasync_checked(fd.get(), path);
-  fd.close_checked(path);
   if (durable) fs::fsync_parent(path);
   remove_on_failure.keep();
+  return fd;
 }
 
 bool read_journal(const std::string& path, Journal* journal) {
