@@ -24,6 +24,7 @@ import {
   type RunOptions,
 } from './options'
 import { type PassphraseSource, withPassphrase } from './passphrase'
+import { removeAbandonedTemporaries } from './leftovers'
 import { assertOutputAbsent, defaultEncryptedPath, statRegularFile, tempPathFor } from './paths'
 import { verifyPayload } from './verify'
 
@@ -174,6 +175,7 @@ export async function writeEncryptedFile(job: EncryptionJob, recipients: () => R
   const armorSteps = armor ? payloadPlaintext + (keep ? 0 : st.size) : 0
   const progress = new PhasedProgress(options.onProgress, payloadPlaintext + armorSteps + (keep ? 0 : st.size) + destroyBytes)
   const binary = armor ? tempPathFor(output) : output
+  await removeAbandonedTemporaries(output)
   let encrypted
   let fileBytes: number
   try {
