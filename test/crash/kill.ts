@@ -104,3 +104,50 @@ export async function calibrate(args: string[], cwd: string, traceFile: string):
 export function traceFileFor(dir: string): string {
   return join(dir, '..', `${dir.split('/').pop()}.trace`)
 }
+
+/** A process's command line ('' once it is gone). */
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+export interface TracedRun {
+  /** The pid of the CLI's node process (strace's child), once it has started. */
+  pid(): Promise<number>
+  done: Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }>
+}
+
+/**
+ * Runs `filesec args…` under strace with extra strace options (e.g. an injection that stops the
+ * process with SIGSTOP, or slows a call down), so a test can act on it mid-way.
+ */
+export function runTraced(args: string[], cwd: string, straceOptions: string[]): TracedRun {
+  const child = spawn('strace', ['-f', '-qq', '-o', '/dev/null', ...straceOptions, process.execPath, CLI, ...args], {
+    cwd,
+    env: childEnv(),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (status, signal) => resolve({ status, signal, stderr }))
+  })
+  // strace forks short-lived children of its own (to probe ptrace features) before the tracee.
+  const pid = async (): Promise<number> => {
+    for (let i = 0; i < 1000; i++) {
+      const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ').filter((c) => c !== '')
+      for (const c of children) {
+        // Forks of strace carry its command line until the tracee has exec'd node.
+        const argv = commandLineOf(Number(c)).split('\0')
+        if (argv[0] === process.execPath && argv[1] === CLI) return Number(c)
+      }
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    throw new Error('strace did not start the CLI')
+  }
+  return { pid, done }
+}
