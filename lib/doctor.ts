@@ -89,8 +89,8 @@ export async function cleanLeftovers(folder: string, options: FindLeftoversOptio
     }
     try {
       if (leftover.kind === 'temporary') {
-        await removeAbandoned(leftover.path)
-        result.removed.push(leftover)
+        // Probed again: since it was listed, its writer may have finished (renamed it away).
+        if (await removeAbandoned(leftover.path)) result.removed.push(leftover)
       } else {
         await recoverRotation(leftover.target)
         result.recovered.push(leftover)
