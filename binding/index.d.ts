@@ -270,6 +270,8 @@ declare namespace binding {
     hashFile(path: string, digest: 'sha256' | 'blake2b512', onProgress: ProgressCallback | null): Job<{ digest: Buffer; fileBytes: number }>
     /** Writes data to a new file: mode 0600, temporary name then rename, never replacing a file unless overwrite. */
     writeNewFile(path: string, tempPath: string, data: Buffer, overwrite: boolean): Promise<void>
+    /** Whether a live process holds a temporary or rotation journal (its flock), without waiting. */
+    probeLeftover(path: string): 'in-use' | 'abandoned' | 'gone'
 
     /**
      * An age v1 payload key (STREAM: ChaCha20-Poly1305, 64 KiB chunks, 16-byte nonce prefix) from

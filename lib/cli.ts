@@ -5,6 +5,7 @@ import { refuseSecretOptions, UsageError } from './cli/args'
 import type { Context } from './cli/common'
 import { decrypt } from './cli/decrypt'
 import { destroy } from './cli/destroy'
+import { doctor } from './cli/doctor'
 import { encrypt } from './cli/encrypt'
 import { EXIT } from './cli/exit'
 import { HELP, MAIN_HELP } from './cli/help'
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   destroy,
   status,
   migrate,
+  doctor,
 }
 
 /** The command names, for usage messages. */
@@ -51,7 +53,7 @@ function wants(args: readonly string[], ...names: string[]): boolean {
 
 export async function main(argv: string[]): Promise<number> {
   const out = new Output(wants(argv, '--json'), wants(argv, '--quiet', '-q'))
-  const interrupts = new Interrupts()
+  const interrupts = new Interrupts((text) => out.notice(text))
   interrupts.install()
   let name: string | undefined
   try {

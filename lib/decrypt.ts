@@ -12,6 +12,7 @@ import { decodeMetadata, type FileMetadata } from './metadata'
 import { native, type PayloadKey } from './native'
 import { checkKnownOptions, checkRunOptions, defaultThreads, MAX_WORK_FACTOR, type RunOptions } from './options'
 import { type PassphraseSource, withPassphrase } from './passphrase'
+import { removeAbandonedTemporaries } from './leftovers'
 import { assertOutputAbsent, defaultDecryptedPath, tempPathFor } from './paths'
 
 export interface IdentityOptions {
@@ -129,6 +130,7 @@ export async function decryptFile(input: string, options: DecryptOptions): Promi
     }
     if (output === source) throw new ArgumentError('the output must differ from the input')
     if (!options.overwrite) await assertOutputAbsent(output)
+    await removeAbandonedTemporaries(output)
     if (options.allowUnsafeOutput !== true) await refuseUnsafeOutput(output)
     const mtime = options.preserveMtime !== false && metadata.mtime !== undefined ? Date.parse(metadata.mtime) : null
     const result = await runJob(

@@ -6,12 +6,14 @@ import { lstat, rm } from 'node:fs/promises'
 import { resolve } from 'node:path'
 
 import { armorFile, dearmorFile } from './armor'
+import { sameBytes } from './constant-time'
 import { destroyFile, type DestroyOptions, type DestroyReport, patternsFor } from './destroy'
 import { ArgumentError, DestroyAbortedError, DestroyError, fromFs, HeaderTamperedError, nativeCall, SourceChangedError } from './errors'
 import { parseHeader, recipientsOf, type RecipientInfo } from './fsec'
 import { intermediatePathFor, removeIntermediate } from './intermediate'
 import { runJob } from './jobs'
 import { type KeyInput, loadKeys } from './keys'
+import { removeAbandonedTemporaries } from './leftovers'
 import { encodeMetadata, type MetadataOptions, metadataForFile, validateMetadataOptions } from './metadata'
 import { native, type PayloadKey } from './native'
 import { checkPadOption, type PadOption, paddingFor } from './padding'
@@ -27,7 +29,6 @@ import {
 import { type PassphraseSource, withPassphrase } from './passphrase'
 import { assertOutputAbsent, defaultEncryptedPath, statRegularFile, tempPathFor } from './paths'
 import { verifyPayload } from './verify'
-import { sameBytes } from './constant-time'
 
 export interface RecipientOptions {
   /** Public (or private) keys to encrypt to; each one alone can decrypt. */
@@ -176,6 +177,7 @@ export async function writeEncryptedFile(job: EncryptionJob, recipients: () => R
   const armorSteps = armor ? payloadPlaintext + (keep ? 0 : st.size) : 0
   const progress = new PhasedProgress(options.onProgress, payloadPlaintext + armorSteps + (keep ? 0 : st.size) + destroyBytes)
   const binary = armor ? intermediatePathFor(output) : output
+  await removeAbandonedTemporaries(output)
   let encrypted
   let fileBytes: number
   try {

@@ -31,6 +31,7 @@ export { type VerifyEncryptedFileOptions, type VerifyEncryptedFileResult } from 
 export { type PadOption, paddingFor, padmeLength } from './padding'
 export { fileStatus, type FileStatus } from './status'
 export { recoverRotation, type RecoverResult, type RotateOptions, type RotateResult } from './rotate'
+export { cleanLeftovers, type CleanLeftoversResult, findLeftovers, type FindLeftoversOptions, type Leftover, type LeftoverKind } from './doctor'
 export {
   generateKeyPair,
   type GenerateKeyPairOptions,

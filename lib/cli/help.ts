@@ -54,6 +54,7 @@ Usage:
   filesec sign    FILE --key PRIVATE_KEY [-o SIG] [--comment TEXT] [--overwrite]
   filesec verify  FILE --key PUBLIC_KEY [--signature SIG]
   filesec migrate ARCHIVE|FOLDER -i OLD_KEY [--passphrase-file F] (-r KEY... | -p) [-o OUT] [--destroy-old]
+  filesec doctor  [FOLDER...] [--recursive] [--clean]
   filesec help [COMMAND]
   filesec --version
 
@@ -70,6 +71,7 @@ Commands:
   sign      make a detached signature of a file (Ed25519/minisign or RSA-PSS)
   verify    check a detached signature of a file
   migrate   re-encrypt legacy pyFileSec archives (.enc) to .fsec, one or a folder
+  doctor    find (and with --clean remove) what interrupted runs left behind
 
 Run 'filesec COMMAND --help' for a command's options.
 
@@ -456,7 +458,30 @@ ${COMMON}
 ${EXIT_STATUS_HELP}
 `
 
+export const DOCTOR_HELP = `Usage: filesec doctor [FOLDER...] [--recursive] [--clean]
+
+Finds what interrupted runs (a crash, a kill, a power cut) left in FOLDER
+(default: the current folder): temporary outputs named .NAME.<hex>.fsec-tmp,
+which may hold plaintext, and rotation journals named .NAME.fsec-rotate (an
+in-place rotation that did not finish). A running filesec holds a lock on each
+of its own; those are reported as in use and never touched. Without --clean
+nothing is changed.
+
+  -r, --recursive      look into subfolders too (symbolic links are not followed)
+      --clean          destroy the abandoned temporaries (overwritten once, then
+                       removed) and complete the interrupted rotations (as
+                       'filesec rotate FILE --recover' does)
+
+Exit status 0 also when leftovers are found; with --clean, the status of the
+first leftover that could not be cleaned (e.g. 7 for an unusable journal).
+
+${COMMON}
+
+${EXIT_STATUS_HELP}
+`
+
 export const HELP: Record<string, string> = {
+  doctor: DOCTOR_HELP,
   migrate: MIGRATE_HELP,
   keygen: KEYGEN_HELP,
   encrypt: ENCRYPT_HELP,

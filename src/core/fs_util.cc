@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
+#include <sys/file.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -57,7 +58,27 @@ Fd create_exclusive(const std::string& path, mode_t mode) {
   Fd guard(fd);
   // The umask may have removed bits we asked for; set exactly what was asked.
   if (::fchmod(fd, mode) != 0) fail_errno(errno, "fchmod", path);
+  // Nobody else has a reason to lock a file this new, but a cleaner may probe it between open and
+  // flock: then it may remove the name, and the final rename fails with ENOENT (nothing is lost).
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno != EINTR) fail_errno(errno, "flock", path);
+  }
   return guard;
+}
+
+LeftoverState probe_leftover(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return LeftoverState::kGone;
+    fail_errno(errno, "open", path);
+  }
+  Fd guard(fd);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) return LeftoverState::kInUse;
+    fail_errno(errno, "flock", path);
+  }
+  return LeftoverState::kAbandoned;
 }
 
 size_t pread_full(int fd, uint8_t* buf, size_t size, uint64_t offset, const std::string& path) {

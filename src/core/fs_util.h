@@ -37,8 +37,18 @@ class Fd {
 // Opens a regular file for reading; FSEC_FILE_NOT_FOUND / FSEC_NOT_A_FILE / FSEC_IO.
 Fd open_regular_file(const std::string& path, struct stat* st);
 
-// Creates a new file that must not exist (O_EXCL, no symlink following) with exactly `mode`.
+// Creates a new file that must not exist (O_EXCL, no symlink following) with exactly `mode`, and
+// holds an exclusive advisory lock (flock) on it for as long as the descriptor is open: a cleaner
+// of leftovers (lib/doctor.ts) removes only temporaries nobody holds, i.e. whose writer is gone
+// (the kernel drops the lock when the process dies, even by SIGKILL).
 Fd create_exclusive(const std::string& path, mode_t mode);
+
+// What a leftover temporary or journal is: still held by a live writer, or abandoned.
+enum class LeftoverState { kInUse, kAbandoned, kGone };
+
+// Tries the writer's lock without waiting (LOCK_EX|LOCK_NB on a new open file description) and
+// releases it again. kGone when the file no longer exists. Never follows a symbolic link.
+LeftoverState probe_leftover(const std::string& path);
 
 // Reads until `size` bytes or end of file; returns the bytes read. Retries EINTR.
 size_t pread_full(int fd, uint8_t* buf, size_t size, uint64_t offset, const std::string& path);

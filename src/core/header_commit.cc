@@ -123,7 +123,7 @@ bool same_file(const FileIdentity& expected, const struct stat& st) {
 void commit_in_place(const std::string& path, const std::string& journal_path, const FileIdentity& expected,
                      ByteView old_header, ByteView new_header, bool durable) {
   if (old_header.size != new_header.size) fail(code::kInternal, "an in-place rewrite needs a header of the old size");
-  write_journal(journal_path, old_header, new_header, durable);
+  fs::Fd journal_lock = write_journal(journal_path, old_header, new_header, durable);
   JournalUntilWrite journal(journal_path, durable);
   struct stat st;
   fs::Fd fd = open_regular(path, O_RDWR, &st);
@@ -168,6 +168,10 @@ uint64_t commit_by_copy(const std::string& path, const std::string& temp_path, c
 }
 
 bool recover(const std::string& path, const std::string& journal_path, bool durable) {
+  if (fs::probe_leftover(journal_path) == fs::LeftoverState::kInUse) {
+    fail(code::kRotationInterrupted, "a rotation of " + path + " is running (its journal " + journal_path +
+                                         " is held by a live process)");
+  }
   Journal journal;
   if (!read_journal(journal_path, &journal)) return false;
   struct stat st;

@@ -75,24 +75,50 @@ Journal decode_journal(ByteView bytes, const std::string& path) {
   return j;
 }
 
-void write_journal(const std::string& path, ByteView old_header, ByteView new_header, bool durable) {
+namespace {
+
+std::string temp_name_for(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string folder = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  uint8_t random[6];
+  crypto::random_bytes(random, sizeof random);
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (uint8_t b : random) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  // The temporary-file naming of lib/paths.ts tempPathFor, so filesec doctor recognises it.
+  return folder + "." + name + "." + hex + ".fsec-tmp";
+}
+
+}  // namespace
+
+fs::Fd write_journal(const std::string& path, ByteView old_header, ByteView new_header, bool durable) {
   std::vector<uint8_t> bytes = encode_journal(old_header, new_header);
-  fs::Fd fd;
+  auto interrupted = [&]() {
+    fail(code::kRotationInterrupted,
+         "a rotation journal already exists (" + path + "): another rotation is running or was interrupted");
+  };
+  if (fs::exists(path)) interrupted();
+  // Written under a temporary name and renamed: a journal under its own name is always complete,
+  // so a crash while it is written leaves a temporary (filesec doctor removes it), not a journal
+  // that nothing can apply and that keeps the file from opening.
+  std::string temp_path = temp_name_for(path);
+  fs::Fd fd = fs::create_exclusive(temp_path, 0600);
+  fs::TempFile temp(temp_path);
+  fs::pwrite_full(fd.get(), bytes.data(), bytes.size(), 0, temp_path);
+  if (durable) fs::fdatasync_checked(fd.get(), temp_path);
   try {
-    fd = fs::create_exclusive(path, 0600);
+    fs::rename_into_place(temp_path, path, false);
   } catch (const Error& e) {
-    if (e.sys_errno() == EEXIST) {
-      fail(code::kRotationInterrupted, "a rotation journal already exists (" + path +
-                                           "): another rotation is running or was interrupted");
-    }
+    if (std::strcmp(e.code(), code::kOutputExists) == 0) interrupted();
     throw;
   }
-  fs::TempFile remove_on_failure(path);
-  fs::pwrite_full(fd.get(), bytes.data(), bytes.size(), 0, path);
-  if (durable) fs::fdatasync_checked(fd.get(), path);
-  fd.close_checked(path);
+  temp.keep();
   if (durable) fs::fsync_parent(path);
-  remove_on_failure.keep();
+  return fd;
 }
 
 bool read_journal(const std::string& path, Journal* journal) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "fs_util.h"
 #include "secure_buffer.h"
 
 namespace filesec::rotation {
@@ -33,8 +34,10 @@ std::vector<uint8_t> encode_journal(ByteView old_header, ByteView new_header);
 Journal decode_journal(ByteView bytes, const std::string& path);
 
 // Creates the journal exclusively (mode 0600, no symlink followed), writes it and, when
-// `durable`, syncs it and its folder. An existing journal is FSEC_ROTATION_INTERRUPTED.
-void write_journal(const std::string& path, ByteView old_header, ByteView new_header, bool durable);
+// `durable`, syncs it and its folder. An existing journal is FSEC_ROTATION_INTERRUPTED. Returns the
+// journal's descriptor, which holds its lock (fs::create_exclusive): keep it open until the journal
+// is removed, so recovery and cleaners leave a running rotation alone.
+fs::Fd write_journal(const std::string& path, ByteView old_header, ByteView new_header, bool durable);
 
 // Reads and decodes a journal. False when there is none.
 bool read_journal(const std::string& path, Journal* journal);

@@ -79,6 +79,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_signing(env, exports);
   init_age(env, exports);
   init_pyfilesec(env, exports);
+  init_leftovers(env, exports);
   exports.Set("opensslVersion", Napi::Function::New(env, OpensslVersion, "opensslVersion"));
   exports.Set("denyCoreDumps", Napi::Function::New(env, DenyCoreDumps, "denyCoreDumps"));
   exports.Set("coreDumpState", Napi::Function::New(env, CoreDumpState, "coreDumpState"));

@@ -141,5 +141,6 @@ void init_rotation(Napi::Env env, Napi::Object exports);
 void init_signing(Napi::Env env, Napi::Object exports);  // after init_primitives
 void init_age(Napi::Env env, Napi::Object exports);
 void init_pyfilesec(Napi::Env env, Napi::Object exports);  // after init_primitives
+void init_leftovers(Napi::Env env, Napi::Object exports);
 
 }  // namespace filesec::napi

@@ -113,7 +113,7 @@ Napi::Value WriteJournal(const Napi::CallbackInfo& info) {
   return PromiseWorker<bool>::run(
       info.Env(),
       [=]() {
-        rotation::write_journal(journal_path, ByteView::of(*old_header), ByteView::of(*new_header), durable);
+        (void)rotation::write_journal(journal_path, ByteView::of(*old_header), ByteView::of(*new_header), durable);
         return true;
       },
       Done);
