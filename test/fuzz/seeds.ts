@@ -1,0 +1,109 @@
+// Seed corpora for the libFuzzer targets, made at run time from real files written by filesec
+// itself (never copied from elsewhere): small .fsec and age files, key files of every kind the
+// parsers read, and a rotation journal built from two real headers.
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { encryptFile, generateKeyPair, writePrivateKey } from '../../lib'
+
+// The armor and key-file targets read their first byte as a choice, not as input.
+const ARMOR_PIECES = [0, 6, 63, 255]
+const KEY_READERS = { parse: 0, parseWithPassphrase: 1, ageRecipients: 2, ageIdentities: 3 }
+
+const JOURNAL_MAGIC = Buffer.from('filesec-rotate\0\x01', 'latin1')
+
+function fsecHeaderSize(file: Buffer): number {
+  return file.readUInt32BE(26)
+}
+
+/** Writes the seeds for every target under `root/<target>/`; returns how many per target. */
+export async function writeSeeds(root: string, work: string): Promise<Record<string, number>> {
+  const seeds: Record<string, Buffer[]> = {
+    fsec_header: [],
+    age_header: [],
+    age_armor: [],
+    key_files: [],
+    minisign_key: [],
+    rotation_journal: [],
+    text_encodings: [],
+  }
+  const plain = join(work, 'plain.txt')
+  writeFileSync(plain, 'seed plaintext\n')
+  const x25519 = await generateKeyPair('x25519')
+  const rsa = await generateKeyPair('rsa', { bits: 2048 })
+  const ed25519 = await generateKeyPair('ed25519')
+
+  const encryptions: Array<[string, Parameters<typeof encryptFile>[1]]> = [
+    ['x.fsec', { to: x25519.publicKey }],
+    ['two.fsec', { to: [x25519.publicKey, rsa.publicKey] }],
+    ['pass.fsec', { passphrase: 'fuzz', workFactor: 10 }],
+    ['x.age', { codec: 'age', to: x25519.publicKey }],
+    ['pass.age', { codec: 'age', passphrase: 'fuzz', workFactor: 10 }],
+    ['x.armored.age', { codec: 'age', to: [x25519.publicKey, rsa.publicKey], armor: true }],
+  ]
+  const files = new Map<string, Buffer>()
+  for (const [name, options] of encryptions) {
+    const output = join(work, name)
+    await encryptFile(plain, { ...options, output, keep: true })
+    files.set(name, readFileSync(output))
+  }
+  for (const name of ['x.fsec', 'two.fsec', 'pass.fsec']) {
+    const file = files.get(name)!
+    const header = file.subarray(0, fsecHeaderSize(file))
+    seeds.fsec_header.push(header)
+    const size = Buffer.alloc(4)
+    size.writeUInt32BE(header.length)
+    // The target appends the checksum itself.
+    seeds.rotation_journal.push(Buffer.concat([JOURNAL_MAGIC, size, header, header]))
+  }
+  for (const name of ['x.age', 'pass.age']) seeds.age_header.push(files.get(name)!)
+  const armored = files.get('x.armored.age')!
+  for (const piece of ARMOR_PIECES) seeds.age_armor.push(Buffer.concat([Buffer.from([piece]), armored]))
+
+  const keyTexts: Buffer[] = [
+    Buffer.from(x25519.publicKey.publicText),
+    Buffer.from(rsa.publicKey.publicText),
+    Buffer.from(ed25519.publicKey.publicText),
+  ]
+  let n = 0
+  for (const [pair, passphrase] of [
+    [x25519, undefined],
+    [x25519, 'fuzz'],
+    [rsa, undefined],
+    [rsa, 'fuzz'],
+    [ed25519, undefined],
+  ] as const) {
+    const path = join(work, `key${n++}`)
+    await writePrivateKey(pair.privateKey, path, passphrase === undefined ? { unprotected: true } : { passphrase })
+    keyTexts.push(readFileSync(path))
+  }
+  for (const text of keyTexts) {
+    for (const reader of Object.values(KEY_READERS)) seeds.key_files.push(Buffer.concat([Buffer.from([reader]), text]))
+  }
+  const minisignLine = ed25519.publicKey.publicText.split('\n')[1]!
+  seeds.minisign_key.push(Buffer.from(minisignLine))
+  seeds.text_encodings.push(Buffer.from(minisignLine), Buffer.from(x25519.publicKey.publicText.trim()))
+  const identity = keyTexts[3]!.toString().split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-1'))
+  if (identity !== undefined) seeds.text_encodings.push(Buffer.from(identity))
+
+  const counts: Record<string, number> = {}
+  for (const [target, list] of Object.entries(seeds)) {
+    const dir = join(root, target)
+    mkdirSync(dir, { recursive: true })
+    // Named by content, as libFuzzer names corpus files, so seeds are not duplicated across runs.
+    for (const seed of list) writeFileSync(join(dir, createHash('sha1').update(seed).digest('hex')), seed)
+    counts[target] = list.length
+  }
+  return counts
+}
+
+export const FUZZ_TARGETS = [
+  'fsec_header',
+  'age_header',
+  'age_armor',
+  'key_files',
+  'minisign_key',
+  'rotation_journal',
+  'text_encodings',
+] as const
