@@ -1,7 +1,7 @@
 // Seed corpora for the libFuzzer targets, made at run time from real files written by filesec
 // itself (never copied from elsewhere): small .fsec and age files, key files of every kind the
 // parsers read, and a rotation journal built from two real headers.
-import { createHash } from 'node:crypto'
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -27,6 +27,7 @@ export async function writeSeeds(root: string, work: string): Promise<Record<str
     minisign_key: [],
     rotation_journal: [],
     text_encodings: [],
+    signatures: [],
   }
   const plain = join(work, 'plain.txt')
   writeFileSync(plain, 'seed plaintext\n')
@@ -67,17 +68,25 @@ export async function writeSeeds(root: string, work: string): Promise<Record<str
     Buffer.from(ed25519.publicKey.publicText),
   ]
   let n = 0
-  for (const [pair, passphrase] of [
-    [x25519, undefined],
-    [x25519, 'fuzz'],
-    [rsa, undefined],
-    [rsa, 'fuzz'],
-    [ed25519, undefined],
-  ] as const) {
+  for (const pair of [x25519, rsa, ed25519]) {
     const path = join(work, `key${n++}`)
-    await writePrivateKey(pair.privateKey, path, passphrase === undefined ? { unprotected: true } : { passphrase })
+    await writePrivateKey(pair.privateKey, path, { unprotected: true })
     keyTexts.push(readFileSync(path))
   }
+  // Protected keys as filesec writes them cost 600,000 PBKDF2 iterations or scrypt 2^18 per
+  // execution, which would starve the fuzzer; the same formats at the lowest cost keep it fast.
+  // An age-encrypted identity file at work factor 10 (the fuzzer's cap) is what filesec writes
+  // for an X25519 key, at a lower work factor:
+  const identityFile = join(work, 'identity.age')
+  await encryptFile(join(work, 'key0'), { codec: 'age', passphrase: 'fuzz', workFactor: 10, armor: true, output: identityFile, keep: true })
+  keyTexts.push(readFileSync(identityFile))
+  // PKCS#8 (PBES2, PBKDF2-SHA-256, AES-256-CBC) as filesec writes it, at Node's 2,048 iterations:
+  const pkcs8 = { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'fuzz' } as const
+  const spki = { type: 'spki', format: 'pem' } as const
+  keyTexts.push(
+    Buffer.from(generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: spki, privateKeyEncoding: pkcs8 }).privateKey),
+    Buffer.from(generateKeyPairSync('ed25519', { publicKeyEncoding: spki, privateKeyEncoding: pkcs8 }).privateKey),
+  )
   for (const text of keyTexts) {
     for (const reader of Object.values(KEY_READERS)) seeds.key_files.push(Buffer.concat([Buffer.from([reader]), text]))
   }
@@ -86,6 +95,11 @@ export async function writeSeeds(root: string, work: string): Promise<Record<str
   seeds.text_encodings.push(Buffer.from(minisignLine), Buffer.from(x25519.publicKey.publicText.trim()))
   const identity = keyTexts[3]!.toString().split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-1'))
   if (identity !== undefined) seeds.text_encodings.push(Buffer.from(identity))
+
+  // Signature-sized byte strings (the first byte is half the signature length) before a message.
+  for (const length of [64, 256]) {
+    seeds.signatures.push(Buffer.concat([Buffer.from([length / 2]), randomBytes(length), Buffer.from('signed message')]))
+  }
 
   const counts: Record<string, number> = {}
   for (const [target, list] of Object.entries(seeds)) {
@@ -106,4 +120,5 @@ export const FUZZ_TARGETS = [
   'minisign_key',
   'rotation_journal',
   'text_encodings',
+  'signatures',
 ] as const
