@@ -100,8 +100,8 @@ export const age = {
   },
 }
 
-/** A ustar header block for a regular file `name` declaring `size` bytes. */
-function tarHeader(name: string, size: number): Buffer {
+/** A ustar header block for a member `name` of type `typeflag` (regular file by default) declaring `size` bytes. */
+export function tarHeader(name: string, size: number, typeflag = '0'): Buffer {
   const h = Buffer.alloc(512)
   h.write(name, 0, 'utf8')
   h.write('0000600\0', 100, 'latin1')
@@ -109,7 +109,7 @@ function tarHeader(name: string, size: number): Buffer {
   h.write('0000000\0', 116, 'latin1')
   h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1')
   h.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136, 'latin1')
-  h[156] = 0x30
+  h.write(typeflag.slice(0, 1), 156, 'latin1')
   h.write('ustar\0', 257, 'latin1')
   h.write('00', 263, 'latin1')
   h.fill(0x20, 148, 156)
@@ -120,7 +120,7 @@ function tarHeader(name: string, size: number): Buffer {
 }
 
 /** gzip as pyFileSec's tarfile writes it: with the archive's name (FNAME), which is how it is recognised. */
-function gzipNamed(name: string, data: Buffer): Buffer {
+export function gzipNamed(name: string, data: Buffer): Buffer {
   const plain = gzipSync(data)
   plain[3] = plain[3]! | 0x08
   return Buffer.concat([plain.subarray(0, 10), Buffer.from(`${name}\0`, 'latin1'), plain.subarray(10)])
