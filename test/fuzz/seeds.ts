@@ -28,6 +28,7 @@ export async function writeSeeds(root: string, work: string): Promise<Record<str
     rotation_journal: [],
     text_encodings: [],
     signatures: [],
+    legacy_payload: [],
   }
   const plain = join(work, 'plain.txt')
   writeFileSync(plain, 'seed plaintext\n')
@@ -101,6 +102,12 @@ export async function writeSeeds(root: string, work: string): Promise<Record<str
     seeds.signatures.push(Buffer.concat([Buffer.from([length / 2]), randomBytes(length), Buffer.from('signed message')]))
   }
 
+  // `openssl enc -aes-256-cbc -a -salt` text: "Salted__", a salt and whole blocks, in base64
+  // lines of 64 columns (the first byte is the piece size the target feeds it in).
+  const salted = Buffer.concat([Buffer.from('Salted__'), randomBytes(8), randomBytes(48)])
+  const saltedText = `${salted.toString('base64').match(/.{1,64}/g)!.join('\n')}\n`
+  for (const piece of [0, 16, 255]) seeds.legacy_payload.push(Buffer.concat([Buffer.from([piece]), Buffer.from(saltedText)]))
+
   const counts: Record<string, number> = {}
   for (const [target, list] of Object.entries(seeds)) {
     const dir = join(root, target)
@@ -121,4 +128,5 @@ export const FUZZ_TARGETS = [
   'rotation_journal',
   'text_encodings',
   'signatures',
+  'legacy_payload',
 ] as const
