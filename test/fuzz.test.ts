@@ -78,14 +78,15 @@ if (missing !== undefined) {
     for (const target of FUZZ_TARGETS) {
       const binary = (): string => join(BUILD, `${target}_fuzzer`)
 
-      it(`${target}: every kept regression input is refused cleanly`, function () {
-        const dir = join(REGRESSIONS, target)
-        const inputs = existsSync(dir) ? readdirSync(dir).map((n) => join(dir, n)) : []
-        if (inputs.length === 0) return
-        const r = run(binary(), [...LIMITS, ...inputs], 300_000)
-        assert.equal(r.status, 0, r.output)
-        assert.match(r.output, new RegExp(`Executed ${inputs[inputs.length - 1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
-      })
+      const regressionDir = join(REGRESSIONS, target)
+      const regressions = existsSync(regressionDir) ? readdirSync(regressionDir).map((n) => join(regressionDir, n)) : []
+      if (regressions.length > 0) {
+        it(`${target}: the ${regressions.length} kept regression inputs are refused cleanly`, function () {
+          const r = run(binary(), [...LIMITS, ...regressions], 300_000)
+          assert.equal(r.status, 0, r.output)
+          for (const input of regressions) assert.ok(r.output.includes(`Executed ${input}`), `${input} was not run:\n${r.output}`)
+        })
+      }
 
       it(`${target}: ${SECONDS} s of fuzzing finds no crash, hang or unbounded allocation`, function () {
         const corpus = join(corpusRoot, target)

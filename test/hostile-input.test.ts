@@ -5,11 +5,13 @@
 // child's peak RSS growing by 64 MiB. The files are built in test/fuzz/hostile-files.ts.
 import { strict as assert } from 'node:assert'
 import { spawnSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync, truncateSync, appendFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { encryptFile, generateKeyPair, writePrivateKey } from '../lib'
+import { encryptFile, FilesecError, generateKeyPair, loadKey, writePrivateKey } from '../lib'
 import { scratchDir } from './helpers'
+import { describeWithTool, OPENSSL, runToolOk } from './tools'
 import { age, fsec, keyFiles, pyfilesec } from './fuzz/hostile-files'
 
 const ROOT = join(__dirname, '..')
@@ -179,3 +181,45 @@ function CASE_NAMES(): string[] {
     'key file: minisign secret key with opslimit and memlimit 2^63',
   ]
 }
+
+// The cost limits on encrypted PKCS#8 keys (src/core/pbe_cost.cc) refuse what is absurd and
+// nothing that common tools write.
+describe('hostile input: the key-derivation cost an encrypted PKCS#8 key may ask for', function () {
+  this.timeout(120_000)
+  const dir = scratchDir('filesec-pbe-cost-')
+
+  it("loads a PKCS#8 key at Node's own 2,048 PBKDF2 iterations", async function () {
+    const pem = generateKeyPairSync('ed25519', {
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'hostile' },
+    }).privateKey
+    const key = await loadKey(pem, { passphrase: 'hostile' })
+    assert.equal(key.kind, 'ed25519')
+  })
+
+  describeWithTool(OPENSSL, 'scrypt-protected PKCS#8 keys (made by openssl)', () => {
+    let path = ''
+    before(function () {
+      const plain = join(dir(), 'plain.pem')
+      path = join(dir(), 'scrypt.pem')
+      runToolOk('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', plain])
+      // N = 2^14, r = 8, p = 1: the work of an age scrypt stanza at work factor 14.
+      runToolOk('openssl', ['pkcs8', '-topk8', '-in', plain, '-out', path, '-scrypt', '-scrypt_N', '16384', '-scrypt_r', '8', '-scrypt_p', '1', '-passout', 'pass:hostile'])
+    })
+
+    it('loads it when the work factor limit admits its work', async function () {
+      const key = await loadKey({ path }, { passphrase: 'hostile', maxWorkFactor: 14 })
+      assert.equal(key.kind, 'ed25519')
+    })
+
+    it('refuses it at once, before trying the passphrase, when the limit is lower', async function () {
+      const started = Date.now()
+      await assert.rejects(loadKey({ path }, { passphrase: 'hostile', maxWorkFactor: 13 }), (e: FilesecError) => {
+        assert.equal(e.code, 'FSEC_KEY_UNSUPPORTED')
+        assert.match(e.message, /scrypt work N=16384 r=8 p=1/)
+        return true
+      })
+      assert.ok(Date.now() - started < MAX_MS)
+    })
+  })
+})
