@@ -33,16 +33,11 @@ uint64_t count(const ASN1_INTEGER* n) {
   return v;
 }
 
+// The algorithm's parameters decoded as `item`; null when they are absent or of another shape.
 template <typename T>
 T* unpack(const ASN1_ITEM* item, const X509_ALGOR* alg) {
-  const void* value = nullptr;
-  int type = 0;
-  X509_ALGOR_get0(nullptr, &type, &value, alg);
-  if (type != V_ASN1_SEQUENCE || value == nullptr) return nullptr;
-  ASN1_TYPE wrapper;
-  wrapper.type = V_ASN1_SEQUENCE;
-  wrapper.value.sequence = const_cast<ASN1_STRING*>(static_cast<const ASN1_STRING*>(value));
-  return static_cast<T*>(ASN1_TYPE_unpack_sequence(item, &wrapper));
+  if (alg->parameter == nullptr) return nullptr;
+  return static_cast<T*>(ASN1_TYPE_unpack_sequence(item, alg->parameter));
 }
 
 [[noreturn]] void too_costly(const std::string& what) {
