@@ -18,6 +18,7 @@ const SOURCES = join(ROOT, 'test', 'fuzz')
 const BUILD = join(ROOT, 'build', 'fuzz')
 const REGRESSIONS = join(SOURCES, 'regressions')
 const SECONDS = Number(process.env.FILESEC_FUZZ_SECONDS ?? 6)
+if (!Number.isInteger(SECONDS) || SECONDS < 1) throw new Error('FILESEC_FUZZ_SECONDS must be a whole number of seconds, at least 1')
 // Bounds a parser must stay within on any input; generous for ASan's own overhead.
 const LIMITS = ['-timeout=10', '-rss_limit_mb=1024', '-malloc_limit_mb=128']
 
