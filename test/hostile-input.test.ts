@@ -20,7 +20,7 @@ const MAX_GROWTH_MIB = 64
 
 interface Case {
   name: string
-  call: 'decrypt' | 'inspect' | 'loadKey'
+  call: 'decrypt' | 'inspect' | 'loadKey' | 'open'
   file: string
   options: Record<string, unknown>
   /** The error code (or codes, where either is a correct description) the input must be refused with. */
@@ -51,6 +51,7 @@ function runInChild(cases: Case[]): Outcome[] {
     const call = (c) =>
       c.call === 'decrypt' ? f.decryptFile(c.file, { ...c.options, output: c.file + '.out' })
       : c.call === 'inspect' ? f.inspect(c.file, c.options)
+      : c.call === 'open' ? f.openEncryptedFile(c.file, c.options).then((r) => r.close())
       : f.loadKey({ path: c.file }, c.options)
     ;(async () => {
       await f.inspect(__filename).catch(() => {})
@@ -114,10 +115,12 @@ describe('hostile input: absurd counts, lengths and work factors are refused qui
       await encryptFile(plain, { codec, to: x25519.publicKey, output: cut, keep: true })
       truncateSync(cut, readFileSync(cut).length - 1000)
       add(`${codec}: last chunk cut short (its length runs past the end of the file)`, 'decrypt', cut, byKey, 'FSEC_TRUNCATED', 'FSEC_PAYLOAD_TAMPERED')
+      add(`${codec}: random access to a file whose last chunk is cut short`, 'open', cut, byKey, 'FSEC_TRUNCATED', 'FSEC_PAYLOAD_TAMPERED')
       const long = join(d, `long.${codec}`)
       await encryptFile(plain, { codec, to: x25519.publicKey, output: long, keep: true })
       appendFileSync(long, Buffer.alloc(1 << 20, 1))
       add(`${codec}: a MiB of chunks after the last one`, 'decrypt', long, byKey, 'FSEC_TRAILING_DATA', 'FSEC_PAYLOAD_TAMPERED')
+      add(`${codec}: random access to a file with a MiB after its last chunk`, 'open', long, byKey, 'FSEC_TRAILING_DATA', 'FSEC_PAYLOAD_TAMPERED')
     }
 
     add('age: a million stanzas', 'decrypt', put('a.age', age.millionStanzas()), byKey, 'FSEC_HEADER_INVALID')
@@ -137,8 +140,9 @@ describe('hostile input: absurd counts, lengths and work factors are refused qui
     outcomes = new Map(runInChild(cases).map((o) => [o.name, o]))
   })
 
-  it('runs every case', function () {
+  it('runs every case, and each has its own test below', function () {
     assert.deepEqual([...outcomes.keys()], cases.map((c) => c.name))
+    assert.deepEqual(CASE_NAMES(), cases.map((c) => c.name))
     if (process.env.FILESEC_FUZZ_REPORT) {
       for (const o of outcomes.values()) console.log(`      ${o.name}: ${o.code} in ${o.ms.toFixed(1)} ms, +${o.growthMiB.toFixed(1)} MiB`)
     }
@@ -168,8 +172,12 @@ function CASE_NAMES(): string[] {
     '.fsec: scrypt work factor 2^60',
     'fsec: last chunk cut short (its length runs past the end of the file)',
     'fsec: a MiB of chunks after the last one',
+    'fsec: random access to a file whose last chunk is cut short',
+    'fsec: random access to a file with a MiB after its last chunk',
     'age: last chunk cut short (its length runs past the end of the file)',
     'age: a MiB of chunks after the last one',
+    'age: random access to a file whose last chunk is cut short',
+    'age: random access to a file with a MiB after its last chunk',
     'age: a million stanzas',
     'age: a stanza body that never ends',
     'age: scrypt work factor 2^60',
