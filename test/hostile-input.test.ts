@@ -142,7 +142,7 @@ describe('hostile input: absurd counts, lengths and work factors are refused qui
 
   it('runs every case, and each has its own test below', function () {
     assert.deepEqual([...outcomes.keys()], cases.map((c) => c.name))
-    assert.deepEqual(CASE_NAMES(), cases.map((c) => c.name))
+    assert.deepEqual([...CASE_NAMES()].sort(), cases.map((c) => c.name).sort())
     if (process.env.FILESEC_FUZZ_REPORT) {
       for (const o of outcomes.values()) console.log(`      ${o.name}: ${o.code} in ${o.ms.toFixed(1)} ms, +${o.growthMiB.toFixed(1)} MiB`)
     }
