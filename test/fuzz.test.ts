@@ -1,7 +1,7 @@
 // libFuzzer on the native parsers (test/fuzz/*_fuzzer.cc): builds the targets once into
 // build/fuzz with clang, ASan and UBSan (make rebuilds only what changed), seeds each from real
 // files made at run time, replays the kept regression inputs (test/fuzz/regressions/<target>/),
-// then fuzzes each target for FILESEC_FUZZ_SECONDS seconds (default 6, so about a minute in
+// then fuzzes each target for FILESEC_FUZZ_SECONDS seconds (default 5, so about a minute in
 // all). Every run must end with exit 0: no crash, no sanitizer report, no input slower than
 // 10 s, no allocation above 128 MiB and no RSS above 1 GiB. Crashers land in
 // build/fuzz/artifacts/; fix the bug, then keep the input under test/fuzz/regressions/<target>/.
@@ -17,7 +17,7 @@ const ROOT = join(__dirname, '..')
 const SOURCES = join(ROOT, 'test', 'fuzz')
 const BUILD = join(ROOT, 'build', 'fuzz')
 const REGRESSIONS = join(SOURCES, 'regressions')
-const SECONDS = Number(process.env.FILESEC_FUZZ_SECONDS ?? 6)
+const SECONDS = Number(process.env.FILESEC_FUZZ_SECONDS ?? 5)
 if (!Number.isInteger(SECONDS) || SECONDS < 1) throw new Error('FILESEC_FUZZ_SECONDS must be a whole number of seconds, at least 1')
 // Bounds a parser must stay within on any input; generous for ASan's own overhead.
 const LIMITS = ['-timeout=10', '-rss_limit_mb=1024', '-malloc_limit_mb=128']

@@ -29,6 +29,7 @@ export async function writeSeeds(root: string, work: string): Promise<Record<str
     text_encodings: [],
     signatures: [],
     legacy_payload: [],
+    payload_stream: [],
   }
   const plain = join(work, 'plain.txt')
   writeFileSync(plain, 'seed plaintext\n')
@@ -108,6 +109,13 @@ export async function writeSeeds(root: string, work: string): Promise<Record<str
   const saltedText = `${salted.toString('base64').match(/.{1,64}/g)!.join('\n')}\n`
   for (const piece of [0, 16, 255]) seeds.legacy_payload.push(Buffer.concat([Buffer.from([piece]), Buffer.from(saltedText)]))
 
+  // Plaintext size (2 bytes), piece size, flags, then 4-byte edits: none, one flip, one cut.
+  seeds.payload_stream.push(
+    Buffer.from([0x40, 0x00, 0x10, 0x01]),
+    Buffer.from([0x80, 0x01, 0x00, 0x00, 0x80, 0x00, 0x00, 0x55]),
+    Buffer.from([0xc0, 0x10, 0xff, 0x01, 0xf0, 0x00, 0x01, 0x00]),
+  )
+
   const counts: Record<string, number> = {}
   for (const [target, list] of Object.entries(seeds)) {
     const dir = join(root, target)
@@ -129,4 +137,5 @@ export const FUZZ_TARGETS = [
   'text_encodings',
   'signatures',
   'legacy_payload',
+  'payload_stream',
 ] as const
