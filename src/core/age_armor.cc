@@ -240,6 +240,9 @@ void Armorer::line(const uint8_t* bytes, size_t size, std::vector<uint8_t>* out)
 
 void Armorer::update(ByteView in, std::vector<uint8_t>* out) {
   begin(out);
+  // An empty piece may come with a null data pointer, which memcpy must not be given even for
+  // zero bytes (an empty file or an empty decoded armor).
+  if (in.size == 0) return;
   size_t pos = 0;
   if (carry_size_ > 0) {
     pos = std::min(kArmorBytesPerLine - carry_size_, in.size);

@@ -18,6 +18,7 @@
 #include "encoding.h"
 #include "error.h"
 #include "minisign_key.h"
+#include "pbe_cost.h"
 #include "primitives.h"
 
 namespace filesec::keys {
@@ -106,6 +107,7 @@ std::vector<std::shared_ptr<Key>> parse_pem(ByteView data, const ParseOptions& o
   if (encrypted && options.passphrase == nullptr) {
     fail(code::kKeyPassphraseRequired, "the private key is passphrase-protected: a passphrase is required");
   }
+  if (encrypted) check_pem_pbe_cost(data, options.max_scrypt_log_n);
   int selection = is_private ? OSSL_KEYMGMT_SELECT_KEYPAIR : OSSL_KEYMGMT_SELECT_PUBLIC_KEY;
   EVP_PKEY* pkey = decode(data, "PEM", selection, encrypted ? options.passphrase : nullptr);
   if (pkey == nullptr) {
@@ -116,6 +118,7 @@ std::vector<std::shared_ptr<Key>> parse_pem(ByteView data, const ParseOptions& o
 }
 
 std::vector<std::shared_ptr<Key>> parse_der(ByteView data, const ParseOptions& options) {
+  if (options.passphrase != nullptr) check_pbe_cost(data, options.max_scrypt_log_n);
   if (EVP_PKEY* pkey = decode(data, "DER", OSSL_KEYMGMT_SELECT_KEYPAIR, options.passphrase)) {
     return {wrap_checked(pkey, true, options)};
   }
