@@ -9,11 +9,6 @@
 
 using namespace filesec;
 
-namespace {
-constexpr unsigned kMaxLogN = 10;
-const uint8_t kPassphrase[] = {'f', 'u', 'z', 'z'};
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::vector<age::AgeKey> identities = {age::from_key(keys::generate_x25519())};
   ByteView bytes = fuzz::view(data, size);
@@ -22,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(h.size <= size, "parsed header is larger than the input");
     fuzz::require(h.mac_input_size < h.size, "MAC input reaches past the header");
     fuzz::require(!h.stanzas.empty(), "header without stanzas was accepted");
-    ByteView passphrase(kPassphrase, sizeof kPassphrase);
-    fuzz::expect_clean_refusal([&] { age::open(bytes, h, identities, &passphrase, kMaxLogN); });
+    ByteView passphrase = fuzz::passphrase();
+    fuzz::expect_clean_refusal([&] { age::open(bytes, h, identities, &passphrase, fuzz::kMaxLogN); });
   });
   return 0;
 }

@@ -10,12 +10,6 @@
 
 using namespace filesec;
 
-namespace {
-// A low work-factor cap keeps each execution fast; the cap itself is what is being tested.
-constexpr unsigned kMaxLogN = 10;
-const uint8_t kPassphrase[] = {'f', 'u', 'z', 'z'};
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::vector<std::shared_ptr<keys::Key>> identities = {keys::generate_x25519()};
   ByteView bytes = fuzz::view(data, size);
@@ -31,8 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const fsec::Stanza& s : h.stanzas) {
       if (s.type == fsec::kStanzaScrypt) fuzz::require(s.scrypt_log_n != 0, "scrypt work factor 0 was accepted");
     }
-    ByteView passphrase(kPassphrase, sizeof kPassphrase);
-    fuzz::expect_clean_refusal([&] { fsec::open(h, bytes, identities, &passphrase, kMaxLogN); });
+    ByteView passphrase = fuzz::passphrase();
+    fuzz::expect_clean_refusal([&] { fsec::open(h, bytes, identities, &passphrase, fuzz::kMaxLogN); });
   });
   return 0;
 }

@@ -1,6 +1,7 @@
 // Shared by the libFuzzer targets: the rule every parser must keep on hostile input.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,12 @@
 #include "secure_buffer.h"
 
 namespace filesec::fuzz {
+
+// The passphrase the targets try, and the scrypt work-factor cap they pass: low, so that each
+// execution stays fast (the cap itself is what is being tested).
+constexpr unsigned kMaxLogN = 10;
+inline constexpr uint8_t kPassphraseBytes[] = {'f', 'u', 'z', 'z'};
+inline ByteView passphrase() { return ByteView(kPassphraseBytes, sizeof kPassphraseBytes); }
 
 // A parser may refuse its input only with a filesec::Error carrying a stable code. FSEC_INTERNAL
 // means an unexpected library failure, and any other exception type (std::out_of_range,

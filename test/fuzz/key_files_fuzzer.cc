@@ -9,27 +9,22 @@
 
 using namespace filesec;
 
-namespace {
-constexpr unsigned kMaxLogN = 10;
-const uint8_t kPassphrase[] = {'f', 'u', 'z', 'z'};
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   ByteView text = fuzz::view(data + 1, size - 1);
-  ByteView passphrase(kPassphrase, sizeof kPassphrase);
+  ByteView passphrase = fuzz::passphrase();
   fuzz::expect_clean_refusal([&] {
     switch (data[0] % 4) {
       case 0: {
         keys::ParseOptions options;
-        options.max_scrypt_log_n = kMaxLogN;
+        options.max_scrypt_log_n = fuzz::kMaxLogN;
         for (const auto& key : keys::parse(text, options)) fuzz::require(key != nullptr, "null key");
         break;
       }
       case 1: {
         keys::ParseOptions options;
         options.passphrase = &passphrase;
-        options.max_scrypt_log_n = kMaxLogN;
+        options.max_scrypt_log_n = fuzz::kMaxLogN;
         keys::parse(text, options);
         break;
       }

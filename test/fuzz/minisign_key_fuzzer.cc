@@ -8,11 +8,6 @@
 
 using namespace filesec;
 
-namespace {
-constexpr unsigned kMaxLogN = 10;
-const uint8_t kPassphrase[] = {'f', 'u', 'z', 'z'};
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size >= 16) {
     uint64_t ops = 0;
@@ -23,9 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(p.log_n < 64, "scrypt log N out of range");
   }
   std::string line(reinterpret_cast<const char*>(data), size);
-  ByteView passphrase(kPassphrase, sizeof kPassphrase);
+  ByteView passphrase = fuzz::passphrase();
   minisign::looks_like_public_key_line(line);
-  fuzz::expect_clean_refusal([&] { minisign::parse_key_line(line, nullptr, kMaxLogN); });
-  fuzz::expect_clean_refusal([&] { minisign::parse_key_line(line, &passphrase, kMaxLogN); });
+  fuzz::expect_clean_refusal([&] { minisign::parse_key_line(line, nullptr, fuzz::kMaxLogN); });
+  fuzz::expect_clean_refusal([&] { minisign::parse_key_line(line, &passphrase, fuzz::kMaxLogN); });
   return 0;
 }
